@@ -1,0 +1,60 @@
+/* main.c: voc, the command line for CS and product teams. Subcommands sit
+ * in one table; each lives in its own cmd_*.c file. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct s_cmd {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} s_cmd;
+
+static const s_cmd s_cmds[] = {
+    {"top", voc_cmd_top, "themes ranked by number of items, with share and a quote"},
+};
+
+static void s_usage(FILE *fp)
+{
+    fprintf(fp, "usage: voc COMMAND [options]\n\n"
+                "Ask the voc feedback store what customers are saying.\n\n"
+                "commands:\n");
+    for (size_t i = 0; i < sizeof s_cmds / sizeof s_cmds[0]; i++)
+        fprintf(fp, "  %-8s %s\n", s_cmds[i].name, s_cmds[i].summary);
+    fprintf(fp, "\nThe database is --db PATH, else $VOC_DB, else ./voc.db.\n"
+                "Run 'voc COMMAND --help' for a command's options.\n"
+                "Exit status: 0 ok, 1 runtime failure, 2 usage error.\n");
+}
+
+int main(int argc, char **argv)
+{
+    int status;
+    if (argc < 2) {
+        s_usage(stderr);
+        return VOC_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        s_usage(stdout);
+        status = VOC_EXIT_OK;
+        goto out;
+    }
+    for (size_t i = 0; i < sizeof s_cmds / sizeof s_cmds[0]; i++) {
+        if (strcmp(argv[1], s_cmds[i].name) == 0) {
+            status = s_cmds[i].run(argc - 1, argv + 1);
+            goto out;
+        }
+    }
+    fprintf(stderr, "voc: unknown command '%s'\n\n", argv[1]);
+    s_usage(stderr);
+    return VOC_EXIT_USAGE;
+out:
+    /* A full disk or closed pipe must not pass for success. */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "voc: error writing output: %s\n", strerror(errno));
+        return VOC_EXIT_RUNTIME;
+    }
+    return status;
+}

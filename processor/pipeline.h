@@ -1,0 +1,31 @@
+/* pipeline.h: the processor's analysis stages, in order:
+ *
+ *   normalize  NFC, newlines to LF, control characters dropped, trimmed
+ *   tokenize   words, case folding, stop words, stems (tokenize.h)
+ *   tag        themes from the rule set (rules.h)
+ *
+ * Every stage has one signature and sits in one array; a stage adds fields
+ * to the item or rejects it with a reason. Decoding and validation happen
+ * before, in voc_item_from_json. A pipeline is per thread. */
+#ifndef VOC_PIPELINE_H
+#define VOC_PIPELINE_H
+
+#include "common/err.h"
+#include "common/item.h"
+#include "processor/rules.h"
+
+typedef struct voc_pipeline voc_pipeline;
+
+/* rules is borrowed and must outlive the pipeline. */
+int voc_pipeline_new(voc_pipeline **out, const voc_rules *rules, voc_err *err);
+void voc_pipeline_destroy(voc_pipeline **self_p);
+
+/* Run every stage on it. On error the message names the stage. */
+int voc_pipeline_run(voc_pipeline *p, voc_item *it, voc_err *err);
+
+/* Normalize a string in place (the normalize stage on one field): NFC,
+ * CRLF/CR to LF, other control characters except TAB removed, surrounding
+ * whitespace trimmed. *s must be malloc'ed valid UTF-8; *len is updated. */
+int voc_normalize_text(char **s, size_t *len, voc_err *err);
+
+#endif

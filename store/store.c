@@ -1,0 +1,626 @@
+/* store.c: SQLite implementation of libvoc_store (see store.h).
+ *
+ * Every statement is prepared once at open and bound per call; nothing is
+ * built with printf. Migrations are an ordered list of SQL scripts; the
+ * database's PRAGMA user_version says how many have run. */
+#include "store/store.h"
+
+#include "common/alloc.h"
+#include "common/vtime.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Each entry moves the schema from version i to i + 1. Never edit a shipped
+ * entry: append a new one. */
+static const char *const s_migrations[] = {
+    /* 1: initial schema */
+    "CREATE TABLE rule_sets ("
+    "  id INTEGER PRIMARY KEY,"
+    "  hash TEXT NOT NULL UNIQUE,"
+    "  name TEXT,"
+    "  loaded_at INTEGER NOT NULL,"
+    "  body TEXT);"
+    "CREATE TABLE items ("
+    "  id INTEGER PRIMARY KEY,"
+    "  uid TEXT NOT NULL UNIQUE,"
+    "  source TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  received_at INTEGER NOT NULL,"
+    "  stored_at INTEGER NOT NULL,"
+    "  customer_id TEXT,"
+    "  account TEXT,"
+    "  score INTEGER,"
+    "  scale TEXT,"
+    "  subject TEXT,"
+    "  text TEXT NOT NULL,"
+    "  sentiment REAL,"
+    "  attrs TEXT NOT NULL DEFAULT '{}',"
+    "  content_hash TEXT NOT NULL,"
+    "  rule_set_id INTEGER REFERENCES rule_sets(id));"
+    "CREATE INDEX items_created_at ON items(created_at);"
+    "CREATE TABLE item_themes ("
+    "  item_id INTEGER NOT NULL REFERENCES items(id),"
+    "  theme TEXT NOT NULL,"
+    "  score REAL NOT NULL,"
+    "  evidence TEXT NOT NULL DEFAULT '[]',"
+    "  rule_set_id INTEGER REFERENCES rule_sets(id),"
+    "  created_at INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  PRIMARY KEY (item_id, theme)) WITHOUT ROWID;"
+    "CREATE INDEX item_themes_window ON item_themes(created_at, theme, kind, source);"
+    "CREATE INDEX item_themes_theme ON item_themes(theme, created_at);"
+    "CREATE TABLE dead_letters ("
+    "  id INTEGER PRIMARY KEY,"
+    "  received_at INTEGER NOT NULL,"
+    "  source TEXT,"
+    "  uid TEXT,"
+    "  reason TEXT NOT NULL,"
+    "  payload BLOB NOT NULL,"
+    "  payload_hash TEXT NOT NULL UNIQUE);"
+    "CREATE INDEX dead_letters_received_at ON dead_letters(received_at);",
+};
+
+#define S_NMIGRATIONS (sizeof s_migrations / sizeof s_migrations[0])
+
+enum {
+    S_FIND,
+    S_INSERT,
+    S_UPDATE,
+    S_DEL_THEMES,
+    S_INS_THEME,
+    S_DEAD,
+    S_RULE_INS,
+    S_RULE_SEL,
+    S_NSTMT
+};
+
+static const char *const s_sql[S_NSTMT] = {
+    [S_FIND] = "SELECT id, content_hash, rule_set_id FROM items WHERE uid = ?1",
+    [S_INSERT] = "INSERT INTO items (uid, source, kind, created_at, received_at, stored_at,"
+                 " customer_id, account, score, scale, subject, text, sentiment, attrs,"
+                 " content_hash, rule_set_id)"
+                 " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+    [S_UPDATE] = "UPDATE items SET source=?2, kind=?3, created_at=?4, received_at=?5,"
+                 " stored_at=?6, customer_id=?7, account=?8, score=?9, scale=?10, subject=?11,"
+                 " text=?12, sentiment=?13, attrs=?14, content_hash=?15, rule_set_id=?16"
+                 " WHERE uid=?1",
+    [S_DEL_THEMES] = "DELETE FROM item_themes WHERE item_id = ?1",
+    [S_INS_THEME] = "INSERT OR REPLACE INTO item_themes (item_id, theme, score, evidence,"
+                    " rule_set_id, created_at, kind, source) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+    [S_DEAD] = "INSERT OR IGNORE INTO dead_letters (received_at, source, uid, reason, payload,"
+               " payload_hash) VALUES (?1,?2,?3,?4,?5,?6)",
+    [S_RULE_INS] = "INSERT OR IGNORE INTO rule_sets (hash, name, loaded_at, body)"
+                   " VALUES (?1,?2,?3,?4)",
+    [S_RULE_SEL] = "SELECT id FROM rule_sets WHERE hash = ?1",
+};
+
+struct voc_store {
+    sqlite3 *db;
+    unsigned flags;
+    sqlite3_stmt *st[S_NSTMT];
+    char *path;
+};
+
+static int s_db_err(voc_store *s, int rc, voc_err *err, const char *what)
+{
+    int code = VOC_EDB;
+    int prim = rc & 0xff;
+    if (prim == SQLITE_FULL)
+        code = VOC_EFULL;
+    else if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
+        code = VOC_EBUSY;
+    return voc_err_set(err, code, "%s: %s", what, s && s->db ? sqlite3_errmsg(s->db)
+                                                             : sqlite3_errstr(rc));
+}
+
+static int s_exec(voc_store *s, const char *sql, voc_err *err)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        int code = (rc & 0xff) == SQLITE_FULL ? VOC_EFULL
+                   : ((rc & 0xff) == SQLITE_BUSY) ? VOC_EBUSY
+                                                  : VOC_EDB;
+        voc_err_set(err, code, "%s", msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return code;
+    }
+    return 0;
+}
+
+static int s_user_version(voc_store *s, int *out, voc_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
+    if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        *out = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        return 0;
+    }
+    sqlite3_finalize(st);
+    return s_db_err(s, rc, err, "reading schema version");
+}
+
+static int s_migrate(voc_store *s, voc_err *err)
+{
+    int version, rc;
+    if ((rc = s_user_version(s, &version, err)))
+        return rc;
+    if (version > (int)S_NMIGRATIONS)
+        return voc_err_set(err, VOC_ESTATE,
+                           "%s has schema version %d; this voc knows up to %zu (upgrade voc)",
+                           s->path, version, S_NMIGRATIONS);
+    if (version == (int)S_NMIGRATIONS || (s->flags & VOC_STORE_READONLY))
+        return 0;
+    if ((rc = s_exec(s, "BEGIN IMMEDIATE", err)))
+        return rc;
+    /* Re-read under the write lock: another process may have migrated. */
+    if ((rc = s_user_version(s, &version, err)))
+        goto fail;
+    for (size_t v = (size_t)version; v < S_NMIGRATIONS; v++) {
+        if ((rc = s_exec(s, s_migrations[v], err))) {
+            voc_err_prefix(err, "migration %zu", v + 1);
+            goto fail;
+        }
+    }
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %zu", S_NMIGRATIONS);
+    if ((rc = s_exec(s, sql, err)) || (rc = s_exec(s, "COMMIT", err)))
+        goto fail;
+    return 0;
+fail:
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+int voc_store_open(voc_store **out, const char *path, unsigned flags, voc_err *err)
+{
+    int rc = 0;
+    voc_store *s = voc_calloc(1, sizeof *s);
+    s->flags = flags;
+    s->path = voc_strdup(path);
+    *out = NULL;
+
+    if (flags & VOC_STORE_READONLY) {
+        if (access(path, F_OK) != 0) {
+            rc = voc_err_set(err, VOC_ENOTFOUND,
+                             "no database at %s (set --db or VOC_DB, or import feedback first)",
+                             path);
+            goto out;
+        }
+    } else {
+        /* Create the file ourselves so it is private from the start. */
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            rc = voc_err_set(err, VOC_EIO, "cannot open database %s: %s", path, strerror(errno));
+            goto out;
+        }
+        close(fd);
+    }
+    int oflags = (flags & VOC_STORE_READONLY) ? SQLITE_OPEN_READONLY
+                                              : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int src = sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+    if (src != SQLITE_OK) {
+        rc = s_db_err(s, src, err, path);
+        goto out;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, 10000);
+    if (!(flags & VOC_STORE_READONLY)) {
+        if ((rc = s_exec(s, "PRAGMA journal_mode=WAL", err)) ||
+            (rc = s_exec(s, "PRAGMA synchronous=FULL", err)))
+            goto out;
+    }
+    if ((rc = s_exec(s, "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536", err)))
+        goto out;
+    if ((rc = s_migrate(s, err))) {
+        voc_err_prefix(err, "%s", path);
+        goto out;
+    }
+    int version;
+    if ((rc = s_user_version(s, &version, err)))
+        goto out;
+    if (version != (int)S_NMIGRATIONS) {
+        rc = voc_err_set(err, VOC_ESTATE, "%s has schema version %d, expected %zu: open it once "
+                         "with voc-processor to migrate", path, version, S_NMIGRATIONS);
+        goto out;
+    }
+    if (!(flags & VOC_STORE_READONLY)) {
+        for (int i = 0; i < S_NSTMT; i++) {
+            src = sqlite3_prepare_v3(s->db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+                                     NULL);
+            if (src != SQLITE_OK) {
+                rc = s_db_err(s, src, err, "prepare");
+                goto out;
+            }
+        }
+    }
+out:
+    if (rc)
+        voc_store_destroy(&s);
+    *out = s;
+    return rc;
+}
+
+void voc_store_destroy(voc_store **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    voc_store *s = *self_p;
+    for (int i = 0; i < S_NSTMT; i++)
+        sqlite3_finalize(s->st[i]);
+    sqlite3_close(s->db);
+    free(s->path);
+    free(s);
+    *self_p = NULL;
+}
+
+void voc_store_set_busy_timeout(voc_store *s, int ms)
+{
+    sqlite3_busy_timeout(s->db, ms);
+}
+
+int voc_store_begin(voc_store *s, voc_err *err)
+{
+    return s_exec(s, "BEGIN IMMEDIATE", err);
+}
+
+int voc_store_commit(voc_store *s, voc_err *err)
+{
+    int rc = s_exec(s, "COMMIT", err);
+    if (rc)
+        voc_store_rollback(s);
+    return rc;
+}
+
+void voc_store_rollback(voc_store *s)
+{
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static void s_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Run a statement that returns no rows; resets it either way. */
+static int s_step_done(voc_store *s, sqlite3_stmt *st, voc_err *err, const char *what)
+{
+    int rc = sqlite3_step(st);
+    int out = rc == SQLITE_DONE ? 0 : s_db_err(s, rc, err, what);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return out;
+}
+
+static void s_sha256_hex(const void *data, size_t len, char out[65])
+{
+    static const char digits[] = "0123456789abcdef";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
+    for (unsigned i = 0; i < 32; i++) {
+        out[2 * i] = digits[md[i] >> 4];
+        out[2 * i + 1] = digits[md[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+int voc_store_rule_set(voc_store *s, const char *hash, const char *name, const char *body,
+                       int64_t *id, voc_err *err)
+{
+    sqlite3_stmt *st = s->st[S_RULE_INS];
+    s_bind_text(st, 1, hash);
+    s_bind_text(st, 2, name);
+    sqlite3_bind_int64(st, 3, voc_time_now());
+    s_bind_text(st, 4, body);
+    int rc = s_step_done(s, st, err, "recording rule set");
+    if (rc)
+        return rc;
+    st = s->st[S_RULE_SEL];
+    s_bind_text(st, 1, hash);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        rc = 0;
+    } else {
+        rc = s_db_err(s, src, err, "reading rule set id");
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
+static char *s_attrs_json(const voc_item *it)
+{
+    cJSON *o = cJSON_CreateObject();
+    for (size_t i = 0; i < it->attr_count; i++)
+        cJSON_AddItemToObject(o, it->attrs[i].key, cJSON_CreateString(it->attrs[i].value));
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!s)
+        abort();
+    return s;
+}
+
+static char *s_evidence_json(const voc_item_theme *t)
+{
+    voc_buf b = {0};
+    voc_buf_putc(&b, '[');
+    for (size_t k = 0; k < t->evidence_count; k++) {
+        cJSON *r = cJSON_CreateString(t->evidence[k].rule);
+        char *rs = cJSON_PrintUnformatted(r);
+        cJSON_Delete(r);
+        voc_buf_printf(&b, "%s{\"rule\":%s,\"start\":%u,\"end\":%u}", k ? "," : "",
+                       rs ? rs : "\"\"", t->evidence[k].start, t->evidence[k].end);
+        free(rs);
+    }
+    voc_buf_putc(&b, ']');
+    return b.data;
+}
+
+int voc_store_put_item(voc_store *s, const voc_item *it, int64_t rule_set_id,
+                       voc_put_result *result, voc_err *err)
+{
+    int rc = 0;
+    char hash[17];
+    char *attrs = NULL;
+    voc_item_content_hash(it, hash);
+
+    sqlite3_stmt *st = s->st[S_FIND];
+    s_bind_text(st, 1, it->uid);
+    int src = sqlite3_step(st);
+    int64_t item_id = 0;
+    bool exists = false, same = false;
+    if (src == SQLITE_ROW) {
+        exists = true;
+        item_id = sqlite3_column_int64(st, 0);
+        const char *old = (const char *)sqlite3_column_text(st, 1);
+        same = old && strcmp(old, hash) == 0 && sqlite3_column_int64(st, 2) == rule_set_id;
+    } else if (src != SQLITE_DONE) {
+        rc = s_db_err(s, src, err, "looking up uid");
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc)
+        return rc;
+    if (same) {
+        *result = VOC_PUT_DUPLICATE;
+        return 0;
+    }
+
+    attrs = s_attrs_json(it);
+    st = s->st[exists ? S_UPDATE : S_INSERT];
+    s_bind_text(st, 1, it->uid);
+    s_bind_text(st, 2, it->source);
+    s_bind_text(st, 3, voc_kind_name(it->kind));
+    sqlite3_bind_int64(st, 4, it->created_at);
+    sqlite3_bind_int64(st, 5, it->received_at);
+    sqlite3_bind_int64(st, 6, voc_time_now());
+    s_bind_text(st, 7, it->customer_id);
+    s_bind_text(st, 8, it->account);
+    if (it->scale != VOC_SCALE_NONE) {
+        sqlite3_bind_int(st, 9, it->score);
+        s_bind_text(st, 10, voc_scale_name(it->scale));
+    }
+    s_bind_text(st, 11, it->subject);
+    sqlite3_bind_text(st, 12, it->text, (int)it->text_len, SQLITE_STATIC);
+    if (it->has_sentiment)
+        sqlite3_bind_double(st, 13, it->sentiment);
+    s_bind_text(st, 14, attrs);
+    s_bind_text(st, 15, hash);
+    if (rule_set_id)
+        sqlite3_bind_int64(st, 16, rule_set_id);
+    if ((rc = s_step_done(s, st, err, exists ? "updating item" : "inserting item")))
+        goto out;
+    if (exists) {
+        st = s->st[S_DEL_THEMES];
+        sqlite3_bind_int64(st, 1, item_id);
+        if ((rc = s_step_done(s, st, err, "replacing themes")))
+            goto out;
+    } else {
+        item_id = sqlite3_last_insert_rowid(s->db);
+    }
+    st = s->st[S_INS_THEME];
+    for (size_t i = 0; i < it->theme_count; i++) {
+        char *ev = s_evidence_json(&it->themes[i]);
+        sqlite3_bind_int64(st, 1, item_id);
+        s_bind_text(st, 2, it->themes[i].id);
+        sqlite3_bind_double(st, 3, it->themes[i].score);
+        sqlite3_bind_text(st, 4, ev, -1, SQLITE_TRANSIENT);
+        if (rule_set_id)
+            sqlite3_bind_int64(st, 5, rule_set_id);
+        sqlite3_bind_int64(st, 6, it->created_at);
+        s_bind_text(st, 7, voc_kind_name(it->kind));
+        s_bind_text(st, 8, it->source);
+        free(ev);
+        if ((rc = s_step_done(s, st, err, "inserting theme")))
+            goto out;
+    }
+    *result = exists ? VOC_PUT_UPDATED : VOC_PUT_INSERTED;
+out:
+    free(attrs);
+    return rc;
+}
+
+int voc_store_put_dead_letter(voc_store *s, const char *source, const char *uid,
+                              const char *reason, const void *payload, size_t len, voc_err *err)
+{
+    char hash[65];
+    s_sha256_hex(payload, len, hash);
+    sqlite3_stmt *st = s->st[S_DEAD];
+    sqlite3_bind_int64(st, 1, voc_time_now());
+    s_bind_text(st, 2, source);
+    s_bind_text(st, 3, uid);
+    s_bind_text(st, 4, reason);
+    sqlite3_bind_blob(st, 5, len ? payload : "", (int)len, SQLITE_STATIC);
+    s_bind_text(st, 6, hash);
+    return s_step_done(s, st, err, "storing dead letter");
+}
+
+/* ---- queries --------------------------------------------------------------- */
+
+voc_filter voc_filter_all(void)
+{
+    return (voc_filter){.since = INT64_MIN, .until = INT64_MAX};
+}
+
+/* Bind the common filter parameters ?1..?4 of a query. */
+static void s_bind_filter(sqlite3_stmt *st, const voc_filter *f)
+{
+    sqlite3_bind_int64(st, 1, f->since);
+    sqlite3_bind_int64(st, 2, f->until);
+    s_bind_text(st, 3, f->kind);
+    s_bind_text(st, 4, f->source);
+}
+
+#define S_FILTER_T                                                                                 \
+    " t.created_at >= ?1 AND t.created_at < ?2 AND (?3 IS NULL OR t.kind = ?3)"                   \
+    " AND (?4 IS NULL OR t.source = ?4)"
+#define S_FILTER_I                                                                                 \
+    " i.created_at >= ?1 AND i.created_at < ?2 AND (?3 IS NULL OR i.kind = ?3)"                   \
+    " AND (?4 IS NULL OR i.source = ?4)"
+
+static int s_query_count(voc_store *s, const char *sql, const voc_filter *f, int64_t *out,
+                         voc_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return s_db_err(s, rc, err, "prepare count");
+    s_bind_filter(st, f);
+    rc = sqlite3_step(st);
+    int out_rc = 0;
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        out_rc = s_db_err(s, rc, err, "count");
+    sqlite3_finalize(st);
+    return out_rc;
+}
+
+void voc_top_clear(voc_top *t)
+{
+    for (size_t i = 0; i < t->count; i++) {
+        free(t->rows[i].theme);
+        free(t->rows[i].quote);
+        free(t->rows[i].quote_uid);
+    }
+    free(t->rows);
+    memset(t, 0, sizeof *t);
+}
+
+int voc_store_top(voc_store *s, const voc_filter *f, size_t limit, voc_top *out, voc_err *err)
+{
+    int rc = 0, src;
+    sqlite3_stmt *st = NULL, *qst = NULL;
+    size_t cap = 0;
+    memset(out, 0, sizeof *out);
+
+    if ((rc = s_query_count(s, "SELECT count(*) FROM items i WHERE" S_FILTER_I, f,
+                            &out->total_items, err)) ||
+        (rc = s_query_count(s, "SELECT count(DISTINCT t.item_id) FROM item_themes t WHERE"
+                               S_FILTER_T, f, &out->tagged_items, err)))
+        goto out;
+
+    src = sqlite3_prepare_v2(s->db,
+                             "SELECT t.theme, count(*) AS n FROM item_themes t WHERE" S_FILTER_T
+                             " GROUP BY t.theme ORDER BY n DESC, t.theme LIMIT ?5",
+                             -1, &st, NULL);
+    if (src != SQLITE_OK) {
+        rc = s_db_err(s, src, err, "prepare top");
+        goto out;
+    }
+    /* The representative quote: among the theme's items in the window, the
+     * one the rules matched most strongly, preferring texts of readable
+     * length (near 160 characters) and then the most recent. */
+    src = sqlite3_prepare_v2(s->db,
+                             "SELECT i.uid, i.text FROM item_themes t JOIN items i"
+                             " ON i.id = t.item_id WHERE" S_FILTER_T " AND t.theme = ?5"
+                             " ORDER BY t.score DESC, abs(length(i.text) - 160), i.created_at DESC"
+                             " LIMIT 1",
+                             -1, &qst, NULL);
+    if (src != SQLITE_OK) {
+        rc = s_db_err(s, src, err, "prepare quote");
+        goto out;
+    }
+    s_bind_filter(st, f);
+    sqlite3_bind_int64(st, 5, limit ? (int64_t)limit : -1);
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        voc_grow((void **)&out->rows, &cap, out->count + 1, sizeof *out->rows);
+        voc_top_row *r = &out->rows[out->count++];
+        memset(r, 0, sizeof *r);
+        r->theme = voc_strdup((const char *)sqlite3_column_text(st, 0));
+        r->items = sqlite3_column_int64(st, 1);
+        r->share = out->total_items ? (double)r->items / (double)out->total_items : 0;
+    }
+    if (src != SQLITE_DONE) {
+        rc = s_db_err(s, src, err, "top");
+        goto out;
+    }
+    for (size_t i = 0; i < out->count; i++) {
+        s_bind_filter(qst, f);
+        sqlite3_bind_text(qst, 5, out->rows[i].theme, -1, SQLITE_STATIC);
+        src = sqlite3_step(qst);
+        if (src == SQLITE_ROW) {
+            out->rows[i].quote_uid = voc_strdup((const char *)sqlite3_column_text(qst, 0));
+            out->rows[i].quote = voc_strdup((const char *)sqlite3_column_text(qst, 1));
+        } else if (src != SQLITE_DONE) {
+            rc = s_db_err(s, src, err, "quote");
+            goto out;
+        }
+        sqlite3_reset(qst);
+    }
+out:
+    sqlite3_finalize(st);
+    sqlite3_finalize(qst);
+    if (rc)
+        voc_top_clear(out);
+    return rc;
+}
+
+int voc_store_stats_get(voc_store *s, voc_store_stats *out, voc_err *err)
+{
+    static const char *const sql =
+        "SELECT (SELECT count(*) FROM items),"
+        " (SELECT count(DISTINCT item_id) FROM item_themes),"
+        " (SELECT count(*) FROM item_themes),"
+        " (SELECT count(*) FROM dead_letters),"
+        " (SELECT count(*) FROM rule_sets),"
+        " (SELECT coalesce(min(created_at), 0) FROM items),"
+        " (SELECT coalesce(max(created_at), 0) FROM items)";
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return s_db_err(s, rc, err, "prepare stats");
+    rc = sqlite3_step(st);
+    int out_rc = 0;
+    if (rc == SQLITE_ROW) {
+        out->items = sqlite3_column_int64(st, 0);
+        out->tagged_items = sqlite3_column_int64(st, 1);
+        out->theme_rows = sqlite3_column_int64(st, 2);
+        out->dead_letters = sqlite3_column_int64(st, 3);
+        out->rule_sets = sqlite3_column_int64(st, 4);
+        out->first_created_at = sqlite3_column_int64(st, 5);
+        out->last_created_at = sqlite3_column_int64(st, 6);
+    } else {
+        out_rc = s_db_err(s, rc, err, "stats");
+    }
+    sqlite3_finalize(st);
+    return out_rc;
+}
