@@ -65,20 +65,6 @@ char *voc_strndup(const char *s, size_t n)
     return d;
 }
 
-char *voc_asprintf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        n = 0;
-    char *s = voc_malloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
 
 static void s_buf_reserve(voc_buf *b, size_t extra)
 {
@@ -111,19 +97,27 @@ void voc_buf_putc(voc_buf *b, char c)
     voc_buf_append(b, &c, 1);
 }
 
+void voc_buf_vprintf(voc_buf *b, const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    size_t room = b->cap > b->len ? b->cap - b->len : 0;
+    int n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap);
+    if (n > 0 && (size_t)n >= room) {
+        s_buf_reserve(b, (size_t)n);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+    }
+    va_end(again);
+    if (n > 0)
+        b->len += (size_t)n;
+}
+
 void voc_buf_printf(voc_buf *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    voc_buf_vprintf(b, fmt, ap);
     va_end(ap);
-    if (n <= 0)
-        return;
-    s_buf_reserve(b, (size_t)n);
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
 }
 
 void voc_buf_reset(voc_buf *b)
@@ -138,4 +132,16 @@ void voc_buf_free(voc_buf *b)
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
+}
+
+char *voc_asprintf(const char *fmt, ...)
+{
+    voc_buf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    voc_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    if (!b.data)
+        return voc_strdup("");
+    return b.data;
 }

@@ -3,6 +3,7 @@
 #ifndef VOC_ALLOC_H
 #define VOC_ALLOC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 void *voc_malloc(size_t size);
@@ -26,6 +27,8 @@ void voc_buf_append(voc_buf *b, const void *data, size_t len);
 void voc_buf_puts(voc_buf *b, const char *s);
 void voc_buf_putc(voc_buf *b, char c);
 void voc_buf_printf(voc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void voc_buf_vprintf(voc_buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 void voc_buf_reset(voc_buf *b); /* len = 0, keeps memory */
 void voc_buf_free(voc_buf *b);
 

@@ -21,14 +21,22 @@ int voc_err_prefix(voc_err *err, const char *fmt, ...)
 {
     if (!err)
         return VOC_EINVAL;
-    char prefix[VOC_ERR_MSG_MAX];
-    char old[VOC_ERR_MSG_MAX];
+    char joined[2 * VOC_ERR_MSG_MAX + 2];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    int n = vsnprintf(joined, VOC_ERR_MSG_MAX, fmt, ap);
     va_end(ap);
-    memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    size_t at = n < 0 ? 0 : (size_t)n >= VOC_ERR_MSG_MAX ? VOC_ERR_MSG_MAX - 1 : (size_t)n;
+    memcpy(joined + at, ": ", 2);
+    size_t old = strnlen(err->msg, VOC_ERR_MSG_MAX - 1);
+    memcpy(joined + at + 2, err->msg, old);
+    joined[at + 2 + old] = '\0';
+    /* Keep the end of an over-long message cut, not the prefix. */
+    size_t total = at + 2 + old;
+    if (total >= VOC_ERR_MSG_MAX)
+        total = VOC_ERR_MSG_MAX - 1;
+    memcpy(err->msg, joined, total);
+    err->msg[total] = '\0';
     return err->code;
 }
 

@@ -1,0 +1,259 @@
+/* test_store.c: schema and migrations, idempotent writes on uid, dead
+ * letters, and the top-themes query (store/store.h), on real files. */
+#include "store/store.h"
+
+#include <criterion/criterion.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char s_dir[64];
+static char s_path[128];
+
+static void s_setup(void)
+{
+    strcpy(s_dir, "/tmp/voc-store-XXXXXX");
+    cr_assert_not_null(mkdtemp(s_dir));
+    snprintf(s_path, sizeof s_path, "%s/voc.db", s_dir);
+}
+
+static void s_teardown(void)
+{
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+static int64_t s_scalar(const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_open_v2(s_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static void s_item(voc_item *it, const char *uid, const char *text, int64_t created,
+                   const char *theme)
+{
+    voc_item_init(it);
+    it->uid = strdup(uid);
+    it->source = strdup("api");
+    it->kind = VOC_KIND_TICKET;
+    it->created_at = created;
+    it->received_at = created + 5;
+    it->text = strdup(text);
+    it->text_len = strlen(text);
+    if (theme) {
+        voc_item_theme *t = voc_item_add_theme(it, theme, 1.0);
+        voc_item_theme_add_evidence(t, "pattern:0", 0, 3);
+    }
+}
+
+static voc_put_result s_put(voc_store *s, const voc_item *it)
+{
+    voc_put_result r = 0;
+    voc_err err;
+    cr_assert_eq(voc_store_begin(s, &err), 0, "%s", err.msg);
+    cr_assert_eq(voc_store_put_item(s, it, 0, &r, &err), 0, "%s", err.msg);
+    cr_assert_eq(voc_store_commit(s, &err), 0, "%s", err.msg);
+    return r;
+}
+
+TestSuite(store, .init = s_setup, .fini = s_teardown);
+
+Test(store, creates_schema_private_and_migrated)
+{
+    voc_store *s = NULL;
+    voc_err err;
+    cr_assert_eq(voc_store_open(&s, s_path, 0, &err), 0, "%s", err.msg);
+    voc_store_destroy(&s);
+    cr_assert_null(s);
+    struct stat st;
+    cr_assert_eq(stat(s_path, &st), 0);
+    cr_assert_eq(st.st_mode & 0777, 0600);
+    cr_assert_eq(s_scalar("PRAGMA user_version"), VOC_STORE_SCHEMA_VERSION);
+    cr_assert_eq(s_scalar("SELECT count(*) FROM sqlite_master WHERE name IN "
+                          "('items','item_themes','dead_letters','rule_sets')"),
+                 4);
+    /* Reopening an up-to-date store changes nothing. */
+    cr_assert_eq(voc_store_open(&s, s_path, 0, &err), 0);
+    voc_store_destroy(&s);
+    cr_assert_eq(s_scalar("SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
+}
+
+Test(store, readonly_missing_is_not_found)
+{
+    voc_store *s = NULL;
+    voc_err err;
+    cr_assert_eq(voc_store_open(&s, s_path, VOC_STORE_READONLY, &err), VOC_ENOTFOUND);
+    cr_assert(strstr(err.msg, s_path) != NULL, "%s", err.msg);
+    cr_assert_null(s);
+}
+
+Test(store, newer_schema_is_refused)
+{
+    sqlite3 *db;
+    cr_assert_eq(sqlite3_open(s_path, &db), SQLITE_OK);
+    sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
+    sqlite3_close(db);
+    voc_store *s = NULL;
+    voc_err err;
+    cr_assert_eq(voc_store_open(&s, s_path, 0, &err), VOC_ESTATE);
+    cr_assert(strstr(err.msg, "99") != NULL, "%s", err.msg);
+}
+
+Test(store, idempotent_on_uid)
+{
+    voc_store *s = NULL;
+    voc_err err;
+    cr_assert_eq(voc_store_open(&s, s_path, 0, &err), 0);
+    voc_item a;
+    s_item(&a, "u1", "refund please", 1000, "billing");
+    cr_assert_eq(s_put(s, &a), VOC_PUT_INSERTED);
+    cr_assert_eq(s_put(s, &a), VOC_PUT_DUPLICATE);
+    /* received_at alone does not make it different */
+    a.received_at += 100;
+    cr_assert_eq(s_put(s, &a), VOC_PUT_DUPLICATE);
+    voc_item_clear(&a);
+
+    /* Same uid, new text and themes: updated in place, themes replaced. */
+    s_item(&a, "u1", "the app is slow", 1000, "performance");
+    voc_item_add_theme(&a, "reliability", 2.0);
+    cr_assert_eq(s_put(s, &a), VOC_PUT_UPDATED);
+    voc_item_clear(&a);
+    voc_store_destroy(&s);
+
+    cr_assert_eq(s_scalar("SELECT count(*) FROM items"), 1);
+    cr_assert_eq(s_scalar("SELECT count(*) FROM items WHERE text = 'the app is slow'"), 1);
+    cr_assert_eq(s_scalar("SELECT count(*) FROM item_themes"), 2);
+    cr_assert_eq(s_scalar("SELECT count(*) FROM item_themes WHERE theme = 'billing'"), 0);
+    cr_assert_eq(s_scalar("SELECT count(*) FROM item_themes WHERE theme = 'performance' AND "
+                          "json_extract(evidence, '$[0].rule') = 'pattern:0'"),
+                 1);
+}
+
+Test(store, rollback_leaves_nothing)
+{
+    voc_store *s = NULL;
+    voc_err err;
+    voc_put_result r;
+    cr_assert_eq(voc_store_open(&s, s_path, 0, &err), 0);
+    voc_item a;
+    s_item(&a, "u2", "text", 1000, "x");
+    cr_assert_eq(voc_store_begin(s, &err), 0);
+    cr_assert_eq(voc_store_put_item(s, &a, 0, &r, &err), 0);
+    voc_store_rollback(s);
+    voc_item_clear(&a);
+    voc_store_destroy(&s);
+    cr_assert_eq(s_scalar("SELECT count(*) FROM items"), 0);
+    cr_assert_eq(s_scalar("SELECT count(*) FROM item_themes"), 0);
+}
+
+Test(store, dead_letters_kept_once)
+{
+    voc_store *s = NULL;
+    voc_err err;
+    cr_assert_eq(voc_store_open(&s, s_path, 0, &err), 0);
+    cr_assert_eq(voc_store_begin(s, &err), 0);
+    cr_assert_eq(voc_store_put_dead_letter(s, NULL, NULL, "not valid JSON", "{oops", 5, &err), 0);
+    cr_assert_eq(voc_store_put_dead_letter(s, NULL, NULL, "not valid JSON", "{oops", 5, &err), 0);
+    cr_assert_eq(voc_store_put_dead_letter(s, "api", "u9", "text: missing", "{}", 2, &err), 0);
+    cr_assert_eq(voc_store_commit(s, &err), 0);
+    voc_store_destroy(&s);
+    cr_assert_eq(s_scalar("SELECT count(*) FROM dead_letters"), 2);
+    cr_assert_eq(s_scalar("SELECT length(payload) FROM dead_letters WHERE reason = "
+                          "'not valid JSON'"),
+                 5);
+}
+
+Test(store, rule_sets_by_hash)
+{
+    voc_store *s = NULL;
+    voc_err err;
+    int64_t a, b, c;
+    cr_assert_eq(voc_store_open(&s, s_path, 0, &err), 0);
+    cr_assert_eq(voc_store_rule_set(s, "aaa", "default", "{}", &a, &err), 0);
+    cr_assert_eq(voc_store_rule_set(s, "aaa", "default", "{}", &b, &err), 0);
+    cr_assert_eq(voc_store_rule_set(s, "bbb", "other", "{ }", &c, &err), 0);
+    cr_assert_eq(a, b);
+    cr_assert_neq(a, c);
+    voc_store_destroy(&s);
+}
+
+Test(store, top_counts_share_quote_and_filters)
+{
+    voc_store *s = NULL;
+    voc_err err;
+    cr_assert_eq(voc_store_open(&s, s_path, 0, &err), 0);
+    cr_assert_eq(voc_store_begin(s, &err), 0);
+    /* 6 billing, 3 performance (1 outside the window), 2 untagged */
+    for (int i = 0; i < 11; i++) {
+        voc_item it;
+        char uid[16];
+        snprintf(uid, sizeof uid, "i%d", i);
+        const char *theme = i < 6 ? "billing" : i < 9 ? "performance" : NULL;
+        int64_t when = i == 8 ? 100 : 1000 + i;
+        s_item(&it, uid, i == 2 ? "a representative billing complaint" : "billing", when, theme);
+        if (i == 2)
+            it.themes[0].score = 3.0;
+        if (i == 7) {
+            free(it.source);
+            it.source = strdup("zendesk");
+        }
+        voc_put_result r;
+        cr_assert_eq(voc_store_put_item(s, &it, 0, &r, &err), 0, "%s", err.msg);
+        voc_item_clear(&it);
+    }
+    cr_assert_eq(voc_store_commit(s, &err), 0);
+    voc_store_destroy(&s);
+
+    cr_assert_eq(voc_store_open(&s, s_path, VOC_STORE_READONLY, &err), 0, "%s", err.msg);
+    voc_filter f = voc_filter_all();
+    f.since = 500;
+    voc_top top;
+    cr_assert_eq(voc_store_top(s, &f, 0, &top, &err), 0, "%s", err.msg);
+    cr_assert_eq(top.total_items, 10);
+    cr_assert_eq(top.tagged_items, 8);
+    cr_assert_eq(top.count, 2);
+    cr_assert_str_eq(top.rows[0].theme, "billing");
+    cr_assert_eq(top.rows[0].items, 6);
+    cr_assert_float_eq(top.rows[0].share, 0.6, 1e-9);
+    cr_assert_str_eq(top.rows[0].quote, "a representative billing complaint");
+    cr_assert_str_eq(top.rows[0].quote_uid, "i2");
+    cr_assert_str_eq(top.rows[1].theme, "performance");
+    cr_assert_eq(top.rows[1].items, 2);
+    voc_top_clear(&top);
+
+    f.source = "zendesk";
+    cr_assert_eq(voc_store_top(s, &f, 0, &top, &err), 0);
+    cr_assert_eq(top.total_items, 1);
+    cr_assert_eq(top.count, 1);
+    cr_assert_str_eq(top.rows[0].theme, "performance");
+    voc_top_clear(&top);
+
+    f = voc_filter_all();
+    f.kind = "nps";
+    cr_assert_eq(voc_store_top(s, &f, 0, &top, &err), 0);
+    cr_assert_eq(top.total_items, 0);
+    cr_assert_eq(top.count, 0);
+    voc_top_clear(&top);
+
+    f = voc_filter_all();
+    cr_assert_eq(voc_store_top(s, &f, 1, &top, &err), 0);
+    cr_assert_eq(top.count, 1, "limit applies");
+    voc_top_clear(&top);
+
+    voc_store_stats st;
+    cr_assert_eq(voc_store_stats_get(s, &st, &err), 0);
+    cr_assert_eq(st.items, 11);
+    cr_assert_eq(st.tagged_items, 9);
+    voc_store_destroy(&s);
+}
