@@ -109,7 +109,7 @@ int voc_pipeline_new(voc_pipeline **out, const voc_rules *rules, voc_err *err)
     int rc;
     voc_pipeline *p = voc_calloc(1, sizeof *p);
     *out = NULL;
-    if ((rc = voc_tokenizer_new(&p->tokenizer, NULL, err)))
+    if ((rc = voc_tokenizer_new(&p->tokenizer, rules ? voc_rules_stop_words(rules) : NULL, err)))
         goto fail;
     if (rules && (rc = voc_matcher_new(&p->matcher, rules, NULL, err)))
         goto fail;

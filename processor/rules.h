@@ -44,6 +44,13 @@ size_t voc_rules_theme_count(const voc_rules *r);
 /* Theme id by index (0 .. count-1), in file order, parents before children. */
 const char *voc_rules_theme_id(const voc_rules *r, size_t i);
 
+/* Theme display name by index (the id when the rule set gives none). */
+const char *voc_rules_theme_name(const voc_rules *r, size_t i);
+/* The rule set's extra stop words and negation cues, NULL-terminated.
+ * Borrowed; valid until destroy. */
+const char *const *voc_rules_stop_words(const voc_rules *r);
+const char *const *voc_rules_negations(const voc_rules *r);
+
 /* Limits applied to every pattern match. */
 typedef struct voc_match_limits {
     uint32_t match_limit; /* PCRE2 match limit; default 1000000 */
