@@ -93,22 +93,20 @@ struct voc_rules {
 
 /* ---- loading ------------------------------------------------------------ */
 
-static const char *const s_top_keys[] = {"name", "description", "stop_words", "negations",
-                                         "themes", NULL};
-static const char *const s_theme_keys[] = {"id",      "name",  "description", "threshold",
-                                           "patterns", "keywords", "exclude",  "kinds",
-                                           "sources", "themes", NULL};
+static const char *const s_top_keys[] = {"name",      "description", "stop_words",
+                                         "negations", "themes",      NULL};
+static const char *const s_theme_keys[] = {"id",       "name",     "description", "threshold",
+                                           "patterns", "keywords", "exclude",     "kinds",
+                                           "sources",  "themes",   NULL};
 static const char *const s_pattern_keys[] = {"regex", "weight", NULL};
 
-static int s_check_keys(const cJSON *obj, const char *const *known, const char *where,
-                        voc_err *err)
+static int s_check_keys(const cJSON *obj, const char *const *known, const char *where, voc_err *err)
 {
     for (const cJSON *c = obj->child; c; c = c->next) {
         bool ok = false;
         for (size_t i = 0; known[i]; i++)
             ok = ok || strcmp(c->string, known[i]) == 0;
-        if (ok)
-            continue;
+        if (ok) continue;
         const char *near = voc_nearest(c->string, known);
         if (near)
             return voc_err_set(err, VOC_EPARSE, "%sunknown key \"%s\" (did you mean \"%s\"?)",
@@ -130,13 +128,11 @@ static uint64_t s_hash(const char *s)
 
 static s_kwslot *s_kwindex_find(const voc_rules *r, const char *stem)
 {
-    if (!r->kwindex_cap)
-        return NULL;
+    if (!r->kwindex_cap) return NULL;
     size_t mask = r->kwindex_cap - 1;
     for (size_t i = s_hash(stem) & mask;; i = (i + 1) & mask) {
         s_kwslot *s = &r->kwindex[i];
-        if (!s->stem || strcmp(s->stem, stem) == 0)
-            return s;
+        if (!s->stem || strcmp(s->stem, stem) == 0) return s;
     }
 }
 
@@ -151,10 +147,8 @@ static void s_kwindex_build(voc_rules *r)
         const s_theme *th = &r->themes[t];
         for (size_t k = 0; k < th->keyword_count; k++) {
             s_kwslot *slot = s_kwindex_find(r, th->keywords[k].stems[0]);
-            if (!slot->stem)
-                slot->stem = voc_strdup(th->keywords[k].stems[0]);
-            voc_grow((void **)&slot->refs, &slot->ref_cap, slot->ref_count + 1,
-                     sizeof *slot->refs);
+            if (!slot->stem) slot->stem = voc_strdup(th->keywords[k].stems[0]);
+            voc_grow((void **)&slot->refs, &slot->ref_cap, slot->ref_count + 1, sizeof *slot->refs);
             slot->refs[slot->ref_count++] = (s_kwref){(uint32_t)t, (uint32_t)k};
         }
     }
@@ -162,12 +156,10 @@ static void s_kwindex_build(voc_rules *r)
 
 static int s_valid_segment(const char *s, size_t len)
 {
-    if (len == 0 || len > 64)
-        return 0;
+    if (len == 0 || len > 64) return 0;
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-            return 0;
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return 0;
     }
     return 1;
 }
@@ -176,22 +168,20 @@ static int s_compile(voc_rules *r, const char *src, const char *where, pcre2_cod
                      voc_err *err)
 {
     size_t len = strlen(src);
-    if (len == 0)
-        return voc_err_set(err, VOC_EINVAL, "%sempty pattern", where);
+    if (len == 0) return voc_err_set(err, VOC_EINVAL, "%sempty pattern", where);
     if (len > S_MAX_PATTERN)
-        return voc_err_set(err, VOC_ELIMIT, "%spattern of %zu bytes is over the limit of %d",
-                           where, len, S_MAX_PATTERN);
+        return voc_err_set(err, VOC_ELIMIT, "%spattern of %zu bytes is over the limit of %d", where,
+                           len, S_MAX_PATTERN);
     int code;
     PCRE2_SIZE off;
     pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, len,
-                                   PCRE2_CASELESS | PCRE2_UTF | PCRE2_UCP |
-                                       PCRE2_MATCH_INVALID_UTF,
+                                   PCRE2_CASELESS | PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF,
                                    &code, &off, NULL);
     if (!re) {
         PCRE2_UCHAR msg[160];
         pcre2_get_error_message(code, msg, sizeof msg);
-        return voc_err_set(err, VOC_EPARSE, "%scompile error at offset %zu: %s", where,
-                           (size_t)off, (const char *)msg);
+        return voc_err_set(err, VOC_EPARSE, "%scompile error at offset %zu: %s", where, (size_t)off,
+                           (const char *)msg);
     }
     if (r->jit && pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) != 0) {
         /* JIT unavailable (e.g. an SELinux policy): the interpreter gives the
@@ -205,8 +195,7 @@ static int s_compile(voc_rules *r, const char *src, const char *where, pcre2_cod
 
 static int s_parse_weight(const cJSON *v, const char *where, double *out, voc_err *err)
 {
-    if (!cJSON_IsNumber(v))
-        return voc_err_set(err, VOC_EPARSE, "%sweight must be a number", where);
+    if (!cJSON_IsNumber(v)) return voc_err_set(err, VOC_EPARSE, "%sweight must be a number", where);
     double w = v->valuedouble;
     if (!isfinite(w) || w <= 0 || w > 1000)
         return voc_err_set(err, VOC_EINVAL, "%sweight %g is out of range (0, 1000]", where, w);
@@ -233,15 +222,13 @@ static int s_parse_patterns(voc_rules *r, const cJSON *arr, const char *tid, con
             src = e->valuestring;
         } else if (cJSON_IsObject(e) && weighted) {
             int rc = s_check_keys(e, s_pattern_keys, where, err);
-            if (rc)
-                return rc;
+            if (rc) return rc;
             const cJSON *rx = cJSON_GetObjectItemCaseSensitive(e, "regex");
             if (!cJSON_IsString(rx))
                 return voc_err_set(err, VOC_EPARSE, "%s\"regex\" must be a string", where);
             src = rx->valuestring;
             const cJSON *w = cJSON_GetObjectItemCaseSensitive(e, "weight");
-            if (w && (rc = s_parse_weight(w, where, &p->weight, err)))
-                return rc;
+            if (w && (rc = s_parse_weight(w, where, &p->weight, err))) return rc;
         } else {
             return voc_err_set(err, VOC_EPARSE, "%smust be a string%s", where,
                                weighted ? " or {\"regex\", \"weight\"}" : "");
@@ -249,8 +236,7 @@ static int s_parse_patterns(voc_rules *r, const cJSON *arr, const char *tid, con
         p->src = voc_strdup(src);
         (*count)++;
         int rc = s_compile(r, src, where, &p->code, err);
-        if (rc)
-            return rc;
+        if (rc) return rc;
     }
     return 0;
 }
@@ -262,14 +248,12 @@ static int s_parse_keyword(voc_tokenizer *tok, const char *tid, const char *word
     size_t n = 0;
     voc_buf arena = {0};
     int rc = voc_tokenize_text(tok, word, strlen(word), &toks, &n, &arena, err);
-    if (rc)
-        goto out;
+    if (rc) goto out;
     kw->word = voc_strdup(word);
     kw->weight = weight;
     kw->stems = voc_calloc(n ? n : 1, sizeof *kw->stems);
     for (size_t i = 0; i < n; i++) {
-        if (toks[i].flags & VOC_TOKEN_STOP)
-            continue;
+        if (toks[i].flags & VOC_TOKEN_STOP) continue;
         kw->stems[kw->stem_count++] = voc_strdup(arena.data + toks[i].stem);
     }
     if (kw->stem_count == 0)
@@ -304,8 +288,7 @@ static int s_parse_keywords(voc_tokenizer *tok, const cJSON *v, s_theme *th, voc
             word = e->string;
             snprintf(where, sizeof where, "theme \"%s\": keyword \"%s\": ", th->id, word);
             int rc = s_parse_weight(e, where, &w, err);
-            if (rc)
-                return rc;
+            if (rc) return rc;
         } else {
             if (!cJSON_IsString(e))
                 return voc_err_set(err, VOC_EPARSE, "theme \"%s\": keywords[] must be strings",
@@ -313,8 +296,7 @@ static int s_parse_keywords(voc_tokenizer *tok, const cJSON *v, s_theme *th, voc
             word = e->valuestring;
         }
         int rc = s_parse_keyword(tok, th->id, word, w, &th->keywords[th->keyword_count++], err);
-        if (rc)
-            return rc;
+        if (rc) return rc;
     }
     return 0;
 }
@@ -339,8 +321,7 @@ static int s_parse_strings(const cJSON *v, const char *what, const char *tid, ch
         list[i++] = voc_strdup(e->valuestring);
     }
     *out = list;
-    if (count)
-        *count = i;
+    if (count) *count = i;
     return 0;
 }
 
@@ -350,55 +331,53 @@ static const char *s_str_field(const cJSON *obj, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static int s_parse_theme(voc_rules *r, voc_tokenizer *tok, const cJSON *obj, long parent,
-                         int depth, voc_err *err);
+static int s_parse_theme(voc_rules *r, voc_tokenizer *tok, const cJSON *obj, long parent, int depth,
+                         voc_err *err);
 
 static int s_parse_theme_list(voc_rules *r, voc_tokenizer *tok, const cJSON *arr, long parent,
                               int depth, voc_err *err)
 {
     if (!cJSON_IsArray(arr))
         return voc_err_set(err, VOC_EPARSE, "%s%s%sthemes must be an array",
-                           parent >= 0 ? "theme \"" : "",
-                           parent >= 0 ? r->themes[parent].id : "", parent >= 0 ? "\": " : "");
+                           parent >= 0 ? "theme \"" : "", parent >= 0 ? r->themes[parent].id : "",
+                           parent >= 0 ? "\": " : "");
     if (depth > S_MAX_DEPTH)
         return voc_err_set(err, VOC_ELIMIT, "themes nest deeper than %d levels", S_MAX_DEPTH);
     for (const cJSON *e = arr->child; e; e = e->next) {
         int rc = s_parse_theme(r, tok, e, parent, depth, err);
-        if (rc)
-            return rc;
+        if (rc) return rc;
     }
     return 0;
 }
 
-static int s_parse_theme(voc_rules *r, voc_tokenizer *tok, const cJSON *obj, long parent,
-                         int depth, voc_err *err)
+static int s_parse_theme(voc_rules *r, voc_tokenizer *tok, const cJSON *obj, long parent, int depth,
+                         voc_err *err)
 {
     int rc;
     char where[160];
-    if (!cJSON_IsObject(obj))
-        return voc_err_set(err, VOC_EPARSE, "every theme must be an object");
+    if (!cJSON_IsObject(obj)) return voc_err_set(err, VOC_EPARSE, "every theme must be an object");
     const char *id = s_str_field(obj, "id");
     if (!id)
         return voc_err_set(err, VOC_EPARSE, "a theme%s%s%s has no \"id\" string",
                            parent >= 0 ? " under \"" : "", parent >= 0 ? r->themes[parent].id : "",
                            parent >= 0 ? "\"" : "");
     snprintf(where, sizeof where, "theme \"%.100s\": ", id);
-    if ((rc = s_check_keys(obj, s_theme_keys, where, err)))
-        return rc;
+    if ((rc = s_check_keys(obj, s_theme_keys, where, err))) return rc;
     /* Ids: lower-case segments joined by dots; a child extends its parent. */
     const char *seg = id;
     if (parent >= 0) {
         const char *pid = r->themes[parent].id;
         size_t pl = strlen(pid);
         if (strncmp(id, pid, pl) != 0 || id[pl] != '.')
-            return voc_err_set(err, VOC_EINVAL, "%sa sub-theme of \"%s\" must have an id \"%s.NAME\"",
-                               where, pid, pid);
+            return voc_err_set(err, VOC_EINVAL,
+                               "%sa sub-theme of \"%s\" must have an id \"%s.NAME\"", where, pid,
+                               pid);
         seg = id + pl + 1;
     }
     if (strchr(seg, '.') || !s_valid_segment(seg, strlen(seg)))
         return voc_err_set(err, VOC_EINVAL,
-                           "%sid segment \"%s\" must be 1-64 characters of a-z, 0-9, _ or -",
-                           where, seg);
+                           "%sid segment \"%s\" must be 1-64 characters of a-z, 0-9, _ or -", where,
+                           seg);
     for (size_t i = 0; i < r->theme_count; i++)
         if (strcmp(r->themes[i].id, id) == 0)
             return voc_err_set(err, VOC_EINVAL, "%sduplicate theme id", where);
@@ -427,12 +406,10 @@ static int s_parse_theme(voc_rules *r, voc_tokenizer *tok, const cJSON *obj, lon
     /* Each s_parse_* may reallocate nothing in r->themes, so th stays valid
      * until the recursive call below. */
     if ((v = cJSON_GetObjectItemCaseSensitive(obj, "patterns")) &&
-        (rc = s_parse_patterns(r, v, id, "patterns", true, &th->patterns, &th->pattern_count,
-                               err)))
+        (rc = s_parse_patterns(r, v, id, "patterns", true, &th->patterns, &th->pattern_count, err)))
         return rc;
     if ((v = cJSON_GetObjectItemCaseSensitive(obj, "exclude")) &&
-        (rc = s_parse_patterns(r, v, id, "exclude", false, &th->excludes, &th->exclude_count,
-                               err)))
+        (rc = s_parse_patterns(r, v, id, "exclude", false, &th->excludes, &th->exclude_count, err)))
         return rc;
     if ((v = cJSON_GetObjectItemCaseSensitive(obj, "keywords")) &&
         (rc = s_parse_keywords(tok, v, th, err)))
@@ -442,8 +419,7 @@ static int s_parse_theme(voc_rules *r, voc_tokenizer *tok, const cJSON *obj, lon
     if ((v = cJSON_GetObjectItemCaseSensitive(obj, "kinds"))) {
         char **kinds = NULL;
         size_t n = 0;
-        if ((rc = s_parse_strings(v, "kinds", id, &kinds, &n, err)))
-            return rc;
+        if ((rc = s_parse_strings(v, "kinds", id, &kinds, &n, err))) return rc;
         for (size_t i = 0; i < n && rc == 0; i++) {
             voc_kind k;
             if (voc_kind_parse(kinds[i], &k))
@@ -457,8 +433,7 @@ static int s_parse_theme(voc_rules *r, voc_tokenizer *tok, const cJSON *obj, lon
         for (size_t i = 0; i < n; i++)
             free(kinds[i]);
         free(kinds);
-        if (rc)
-            return rc;
+        if (rc) return rc;
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(obj, "sources")) &&
         (rc = s_parse_strings(v, "sources", id, &th->sources, &th->source_count, err)))
@@ -480,16 +455,14 @@ static void s_sha256_hex(const char *data, size_t len, char out[65])
     out[64] = '\0';
 }
 
-int voc_rules_parse(voc_rules **out, const char *json, size_t len, const char *origin,
-                    voc_err *err)
+int voc_rules_parse(voc_rules **out, const char *json, size_t len, const char *origin, voc_err *err)
 {
     int rc = 0;
     voc_rules *r = NULL;
     voc_tokenizer *tok = NULL;
     cJSON *root = NULL;
     *out = NULL;
-    if (!origin)
-        origin = "rules";
+    if (!origin) origin = "rules";
 
     root = cJSON_ParseWithLength(json, len);
     if (!root) {
@@ -511,39 +484,34 @@ int voc_rules_parse(voc_rules **out, const char *json, size_t len, const char *o
     r->body = voc_strndup(json, len);
     r->body_len = len;
     s_sha256_hex(json, len, r->hash);
-    if ((rc = s_check_keys(root, s_top_keys, "", err)))
-        goto fail;
+    if ((rc = s_check_keys(root, s_top_keys, "", err))) goto fail;
     const char *s;
     r->name = voc_strdup((s = s_str_field(root, "name")) ? s : origin);
     r->description = voc_strdup((s = s_str_field(root, "description")) ? s : "");
     const cJSON *v;
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "stop_words"))) {
-        if ((rc = s_parse_strings(v, "stop_words", NULL, &r->stop_words, NULL, err)))
-            goto fail;
+        if ((rc = s_parse_strings(v, "stop_words", NULL, &r->stop_words, NULL, err))) goto fail;
     } else {
         r->stop_words = voc_calloc(1, sizeof *r->stop_words);
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "negations"))) {
-        if ((rc = s_parse_strings(v, "negations", NULL, &r->negations, NULL, err)))
-            goto fail;
+        if ((rc = s_parse_strings(v, "negations", NULL, &r->negations, NULL, err))) goto fail;
     } else {
-        static const char *const def[] = {"not",   "no",     "never",  "without", "nothing",
-                                          "don't", "didn't", "doesn't", "isn't",  "wasn't",
-                                          "can't", "cannot", "won't",  "hardly",  NULL};
+        static const char *const def[] = {"not",   "no",     "never",   "without", "nothing",
+                                          "don't", "didn't", "doesn't", "isn't",   "wasn't",
+                                          "can't", "cannot", "won't",   "hardly",  NULL};
         size_t n = sizeof def / sizeof def[0];
         r->negations = voc_calloc(n, sizeof *r->negations);
         for (size_t i = 0; def[i]; i++)
             r->negations[i] = voc_strdup(def[i]);
     }
-    if ((rc = voc_tokenizer_new(&tok, (const char *const *)r->stop_words, err)))
-        goto fail;
+    if ((rc = voc_tokenizer_new(&tok, (const char *const *)r->stop_words, err))) goto fail;
     v = cJSON_GetObjectItemCaseSensitive(root, "themes");
     if (!v) {
         rc = voc_err_set(err, VOC_EPARSE, "no \"themes\" array");
         goto fail;
     }
-    if ((rc = s_parse_theme_list(r, tok, v, -1, 1, err)))
-        goto fail;
+    if ((rc = s_parse_theme_list(r, tok, v, -1, 1, err))) goto fail;
     s_kwindex_build(r);
     *out = r;
     goto out;
@@ -560,8 +528,7 @@ int voc_rules_load(voc_rules **out, const char *path, voc_err *err)
 {
     *out = NULL;
     FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return voc_err_set(err, VOC_EIO, "%s: %s", path, strerror(errno));
+    if (!fp) return voc_err_set(err, VOC_EIO, "%s: %s", path, strerror(errno));
     voc_buf b = {0};
     char chunk[65536];
     size_t n;
@@ -602,8 +569,7 @@ static void s_free_list(char **list)
 
 void voc_rules_destroy(voc_rules **self_p)
 {
-    if (!self_p || !*self_p)
-        return;
+    if (!self_p || !*self_p) return;
     voc_rules *r = *self_p;
     for (size_t t = 0; t < r->theme_count; t++) {
         s_theme *th = &r->themes[t];
@@ -638,10 +604,22 @@ void voc_rules_destroy(voc_rules **self_p)
     *self_p = NULL;
 }
 
-const char *voc_rules_name(const voc_rules *r) { return r->name; }
-const char *voc_rules_hash(const voc_rules *r) { return r->hash; }
-const char *voc_rules_body(const voc_rules *r) { return r->body; }
-size_t voc_rules_theme_count(const voc_rules *r) { return r->theme_count; }
+const char *voc_rules_name(const voc_rules *r)
+{
+    return r->name;
+}
+const char *voc_rules_hash(const voc_rules *r)
+{
+    return r->hash;
+}
+const char *voc_rules_body(const voc_rules *r)
+{
+    return r->body;
+}
+size_t voc_rules_theme_count(const voc_rules *r)
+{
+    return r->theme_count;
+}
 const char *voc_rules_theme_id(const voc_rules *r, size_t i)
 {
     return i < r->theme_count ? r->themes[i].id : NULL;
@@ -691,9 +669,9 @@ struct voc_matcher {
     pcre2_match_context *mctx;
     pcre2_jit_stack *jit_stack;
     uint64_t limit_hits;
-    s_state *state;    /* per theme */
-    uint8_t *kw_seen;  /* per keyword, over all themes */
-    size_t *content;   /* indices of non-stop tokens */
+    s_state *state;   /* per theme */
+    uint8_t *kw_seen; /* per keyword, over all themes */
+    size_t *content;  /* indices of non-stop tokens */
     size_t content_cap;
 };
 
@@ -720,8 +698,7 @@ int voc_matcher_new(voc_matcher **out, const voc_rules *rules, const voc_match_l
     pcre2_set_heap_limit(m->mctx, lim.heap_limit_kib);
     size_t jmax = lim.jit_stack_max < 32768 ? 32768 : lim.jit_stack_max;
     m->jit_stack = pcre2_jit_stack_create(32768, jmax, NULL);
-    if (m->jit_stack)
-        pcre2_jit_stack_assign(m->mctx, NULL, m->jit_stack);
+    if (m->jit_stack) pcre2_jit_stack_assign(m->mctx, NULL, m->jit_stack);
     m->state = voc_calloc(rules->theme_count ? rules->theme_count : 1, sizeof *m->state);
     m->kw_seen = voc_calloc(rules->keyword_total ? rules->keyword_total : 1, 1);
     *out = m;
@@ -730,8 +707,7 @@ int voc_matcher_new(voc_matcher **out, const voc_rules *rules, const voc_match_l
 
 void voc_matcher_destroy(voc_matcher **self_p)
 {
-    if (!self_p || !*self_p)
-        return;
+    if (!self_p || !*self_p) return;
     voc_matcher *m = *self_p;
     voc_tokenizer_destroy(&m->tokenizer);
     pcre2_match_data_free(m->md);
@@ -748,7 +724,10 @@ void voc_matcher_destroy(voc_matcher **self_p)
     *self_p = NULL;
 }
 
-uint64_t voc_matcher_limit_hits(const voc_matcher *m) { return m->limit_hits; }
+uint64_t voc_matcher_limit_hits(const voc_matcher *m)
+{
+    return m->limit_hits;
+}
 
 static void s_add_hit(s_state *st, char *rule, uint32_t start, uint32_t end)
 {
@@ -772,8 +751,7 @@ static int s_match(voc_matcher *m, const s_theme *th, const char *kind, size_t i
         *end = (uint32_t)ov[1];
         return 1;
     }
-    if (rc == PCRE2_ERROR_NOMATCH)
-        return 0;
+    if (rc == PCRE2_ERROR_NOMATCH) return 0;
     m->limit_hits++;
     if (m->limit_hits <= 10 || m->limit_hits % 1000 == 0) {
         PCRE2_UCHAR msg[120];
@@ -787,12 +765,10 @@ static int s_match(voc_matcher *m, const s_theme *th, const char *kind, size_t i
 
 static bool s_in_scope(const s_theme *th, const voc_item *it)
 {
-    if (th->kinds && !(th->kinds & (1u << it->kind)))
-        return false;
+    if (th->kinds && !(th->kinds & (1u << it->kind))) return false;
     if (th->source_count) {
         for (size_t i = 0; i < th->source_count; i++)
-            if (it->source && strcmp(th->sources[i], it->source) == 0)
-                return true;
+            if (it->source && strcmp(th->sources[i], it->source) == 0) return true;
         return false;
     }
     return true;
@@ -801,32 +777,27 @@ static bool s_in_scope(const s_theme *th, const voc_item *it)
 static void s_match_keywords(voc_matcher *m, voc_item *it)
 {
     const voc_rules *r = m->rules;
-    if (!r->keyword_total)
-        return;
+    if (!r->keyword_total) return;
     size_t nc = 0;
     voc_grow((void **)&m->content, &m->content_cap, it->token_count + 1, sizeof *m->content);
     for (size_t i = 0; i < it->token_count; i++)
-        if (!(it->tokens[i].flags & VOC_TOKEN_STOP))
-            m->content[nc++] = i;
+        if (!(it->tokens[i].flags & VOC_TOKEN_STOP)) m->content[nc++] = i;
     memset(m->kw_seen, 0, r->keyword_total);
     for (size_t c = 0; c < nc; c++) {
         const voc_token *tk = &it->tokens[m->content[c]];
         const s_kwslot *slot = s_kwindex_find(r, it->token_arena + tk->stem);
-        if (!slot || !slot->stem)
-            continue;
+        if (!slot || !slot->stem) continue;
         for (size_t j = 0; j < slot->ref_count; j++) {
             const s_theme *th = &r->themes[slot->refs[j].theme];
             s_state *st = &m->state[slot->refs[j].theme];
             const s_keyword *kw = &th->keywords[slot->refs[j].keyword];
             size_t g = th->keyword_base + slot->refs[j].keyword;
-            if (!st->active || m->kw_seen[g] || c + kw->stem_count > nc)
-                continue;
+            if (!st->active || m->kw_seen[g] || c + kw->stem_count > nc) continue;
             bool ok = true;
             for (size_t s = 1; s < kw->stem_count && ok; s++)
-                ok = strcmp(it->token_arena + it->tokens[m->content[c + s]].stem, kw->stems[s]) ==
-                     0;
-            if (!ok)
-                continue;
+                ok =
+                    strcmp(it->token_arena + it->tokens[m->content[c + s]].stem, kw->stems[s]) == 0;
+            if (!ok) continue;
             m->kw_seen[g] = 1;
             st->score += kw->weight;
             const voc_token *last = &it->tokens[m->content[c + kw->stem_count - 1]];
@@ -839,10 +810,8 @@ int voc_matcher_tag(voc_matcher *m, voc_item *it, voc_err *err)
 {
     const voc_rules *r = m->rules;
     int rc;
-    if (!it->text)
-        return voc_err_set(err, VOC_EINVAL, "item has no text");
-    if (!it->tokens && it->text_len && (rc = voc_tokenize_item(m->tokenizer, it, err)))
-        return rc;
+    if (!it->text) return voc_err_set(err, VOC_EINVAL, "item has no text");
+    if (!it->tokens && it->text_len && (rc = voc_tokenize_item(m->tokenizer, it, err))) return rc;
     for (size_t t = 0; t < r->theme_count; t++) {
         s_state *st = &m->state[t];
         st->score = 0;
@@ -858,8 +827,7 @@ int voc_matcher_tag(voc_matcher *m, voc_item *it, voc_err *err)
         bool ok = s_in_scope(th, it);
         for (size_t e = 0; ok && e < th->exclude_count; e++) {
             uint32_t a, b;
-            if (s_match(m, th, "exclude", e, &th->excludes[e], it, &a, &b) == 1)
-                ok = false;
+            if (s_match(m, th, "exclude", e, &th->excludes[e], it, &a, &b) == 1) ok = false;
         }
         if (!ok) {
             t = th->subtree_end;
@@ -885,15 +853,13 @@ int voc_matcher_tag(voc_matcher *m, voc_item *it, voc_err *err)
      * reverse walk carries implication up any number of levels. */
     for (size_t t = r->theme_count; t-- > 0;) {
         long p = r->themes[t].parent;
-        if (p < 0 || !m->state[t].tagged)
-            continue;
+        if (p < 0 || !m->state[t].tagged) continue;
         s_state *ps = &m->state[p];
         if (!ps->tagged) {
             ps->tagged = true;
             ps->implied_by = (long)t;
         }
-        if (m->state[t].score > ps->score && ps->implied_by >= 0)
-            ps->score = m->state[t].score;
+        if (m->state[t].score > ps->score && ps->implied_by >= 0) ps->score = m->state[t].score;
     }
     for (size_t t = 0; t < r->theme_count; t++) {
         s_state *st = &m->state[t];

@@ -21,26 +21,30 @@
  * "never") are stop words too; the sentiment stage reads them from the token
  * flags, not from keyword matching. */
 static const char *const s_english_stop[] = {
-    "a", "about", "after", "all", "also", "am", "an", "and",
-    "any", "are", "aren't", "as", "at", "be", "because", "been", "before", "being",
-    "between", "both", "but", "by", "can", "can't", "cannot", "could", "couldn't", "did",
-    "didn't", "do", "does", "doesn't", "doing", "don't", "during", "each", "either",
-    "else", "ever", "every", "for", "from", "get", "gets", "got", "had",
-    "hadn't", "has", "hasn't", "have", "haven't", "having", "he", "he'd", "he'll", "he's",
-    "her", "here", "here's", "hers", "herself", "him", "himself", "his", "how", "how's", "i",
-    "i'd", "i'll", "i'm", "i've", "if", "in", "into", "is", "isn't", "it", "it's", "its",
-    "itself", "just", "let's", "me", "might", "much", "must", "mustn't", "my",
-    "myself", "no", "nor", "not", "now", "of", "on", "once", "or",
-    "ought", "our", "ours", "ourselves", "shall", "shan't",
-    "she", "she'd", "she'll", "she's", "should", "shouldn't", "so", "some", "such", "than",
-    "that", "that's", "the", "their", "theirs", "them", "themselves", "then", "there",
-    "there's", "these", "they", "they'd", "they'll", "they're", "they've", "this", "those",
-    "though", "through", "to", "until", "upon", "us", "was",
-    "wasn't", "we", "we'd", "we'll", "we're", "we've", "were", "weren't", "what", "what's",
-    "when", "when's", "where", "where's", "whether", "which", "while", "who", "who's", "whom",
-    "why", "why's", "will", "with", "won't", "would", "wouldn't", "yet", "you", "you'd",
-    "you'll", "you're", "you've", "your", "yours", "yourself", "yourselves", "never",
-    "im", "ive", "dont", "cant", "wont", "didnt", "doesnt", "isnt", "its", "thats"};
+    "a",       "about",   "after",    "all",    "also",      "am",       "an",         "and",
+    "any",     "are",     "aren't",   "as",     "at",        "be",       "because",    "been",
+    "before",  "being",   "between",  "both",   "but",       "by",       "can",        "can't",
+    "cannot",  "could",   "couldn't", "did",    "didn't",    "do",       "does",       "doesn't",
+    "doing",   "don't",   "during",   "each",   "either",    "else",     "ever",       "every",
+    "for",     "from",    "get",      "gets",   "got",       "had",      "hadn't",     "has",
+    "hasn't",  "have",    "haven't",  "having", "he",        "he'd",     "he'll",      "he's",
+    "her",     "here",    "here's",   "hers",   "herself",   "him",      "himself",    "his",
+    "how",     "how's",   "i",        "i'd",    "i'll",      "i'm",      "i've",       "if",
+    "in",      "into",    "is",       "isn't",  "it",        "it's",     "its",        "itself",
+    "just",    "let's",   "me",       "might",  "much",      "must",     "mustn't",    "my",
+    "myself",  "no",      "nor",      "not",    "now",       "of",       "on",         "once",
+    "or",      "ought",   "our",      "ours",   "ourselves", "shall",    "shan't",     "she",
+    "she'd",   "she'll",  "she's",    "should", "shouldn't", "so",       "some",       "such",
+    "than",    "that",    "that's",   "the",    "their",     "theirs",   "them",       "themselves",
+    "then",    "there",   "there's",  "these",  "they",      "they'd",   "they'll",    "they're",
+    "they've", "this",    "those",    "though", "through",   "to",       "until",      "upon",
+    "us",      "was",     "wasn't",   "we",     "we'd",      "we'll",    "we're",      "we've",
+    "were",    "weren't", "what",     "what's", "when",      "when's",   "where",      "where's",
+    "whether", "which",   "while",    "who",    "who's",     "whom",     "why",        "why's",
+    "will",    "with",    "won't",    "would",  "wouldn't",  "yet",      "you",        "you'd",
+    "you'll",  "you're",  "you've",   "your",   "yours",     "yourself", "yourselves", "never",
+    "im",      "ive",     "dont",     "cant",   "wont",      "didnt",    "doesnt",     "isnt",
+    "its",     "thats"};
 
 struct voc_tokenizer {
     struct sb_stemmer *stemmer;
@@ -63,31 +67,26 @@ static uint64_t s_hash(const char *s, size_t len)
 
 static bool s_stop_lookup(const voc_tokenizer *t, const char *w, size_t len)
 {
-    if (!t->stop_cap)
-        return false;
+    if (!t->stop_cap) return false;
     size_t mask = t->stop_cap - 1;
     for (size_t i = s_hash(w, len) & mask;; i = (i + 1) & mask) {
         const char *s = t->stop[i];
-        if (!s)
-            return false;
-        if (strncmp(s, w, len) == 0 && s[len] == '\0')
-            return true;
+        if (!s) return false;
+        if (strncmp(s, w, len) == 0 && s[len] == '\0') return true;
     }
 }
 
 static void s_stop_add(voc_tokenizer *t, const char *w)
 {
     size_t len = strlen(w);
-    if (len == 0 || s_stop_lookup(t, w, len))
-        return;
+    if (len == 0 || s_stop_lookup(t, w, len)) return;
     if ((t->stop_count + 1) * 2 > t->stop_cap) {
         size_t old_cap = t->stop_cap;
         char **old = t->stop;
         t->stop_cap = old_cap ? old_cap * 2 : 512;
         t->stop = voc_calloc(t->stop_cap, sizeof *t->stop);
         for (size_t i = 0; i < old_cap; i++) {
-            if (!old[i])
-                continue;
+            if (!old[i]) continue;
             size_t mask = t->stop_cap - 1, j = s_hash(old[i], strlen(old[i])) & mask;
             while (t->stop[j])
                 j = (j + 1) & mask;
@@ -138,11 +137,9 @@ int voc_tokenizer_new(voc_tokenizer **out, const char *const *extra_stop_words, 
 
 void voc_tokenizer_destroy(voc_tokenizer **self_p)
 {
-    if (!self_p || !*self_p)
-        return;
+    if (!self_p || !*self_p) return;
     voc_tokenizer *t = *self_p;
-    if (t->stemmer)
-        sb_stemmer_delete(t->stemmer);
+    if (t->stemmer) sb_stemmer_delete(t->stemmer);
     for (size_t i = 0; i < t->stop_cap; i++)
         free(t->stop[i]);
     free(t->stop);
@@ -158,8 +155,7 @@ bool voc_tokenizer_is_stop(const voc_tokenizer *t, const char *word)
 
 void voc_tokenizer_stem(voc_tokenizer *t, const char *word, size_t len, char *out, size_t cap)
 {
-    if (cap == 0)
-        return;
+    if (cap == 0) return;
     const char *src = word;
     size_t n = len;
     if (len <= S_STEM_MAX) {
@@ -169,8 +165,7 @@ void voc_tokenizer_stem(voc_tokenizer *t, const char *word, size_t len, char *ou
             n = (size_t)sb_stemmer_length(t->stemmer);
         }
     }
-    if (n >= cap)
-        n = cap - 1;
+    if (n >= cap) n = cap - 1;
     memcpy(out, src, n);
     out[n] = '\0';
 }
@@ -185,10 +180,8 @@ static s_class s_next(const unsigned char *s, size_t len, size_t i, size_t *adv,
     if (c < 0x80) {
         *adv = 1;
         *lower = (c >= 'A' && c <= 'Z') ? c + 32 : c;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-            return S_LETTER;
-        if (c >= '0' && c <= '9')
-            return S_DIGIT;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return S_LETTER;
+        if (c >= '0' && c <= '9') return S_DIGIT;
         return c == '\'' ? S_APOS : S_SEP;
     }
     int32_t cp = 0;
@@ -205,10 +198,8 @@ static s_class s_next(const unsigned char *s, size_t len, size_t i, size_t *adv,
     }
     utf8proc_category_t cat = utf8proc_category(cp);
     *lower = utf8proc_tolower(cp);
-    if (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_ME)
-        return S_LETTER;
-    if (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO)
-        return S_DIGIT;
+    if (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_ME) return S_LETTER;
+    if (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO) return S_DIGIT;
     return S_SEP;
 }
 
@@ -248,8 +239,7 @@ int voc_tokenize_text(voc_tokenizer *t, const char *text, size_t len, voc_token 
         while (i < len) {
             cls = s_next(s, len, i, &adv, &lower);
             if (cls == S_LETTER || cls == S_DIGIT) {
-                if (cls == S_LETTER)
-                    all_digits = false;
+                if (cls == S_LETTER) all_digits = false;
                 s_put_cp(&t->word, lower);
                 i += adv;
                 continue;
@@ -273,10 +263,8 @@ int voc_tokenize_text(voc_tokenizer *t, const char *text, size_t len, voc_token 
         tok->norm = (uint32_t)arena->len;
         voc_buf_append(arena, t->word.data, t->word.len);
         voc_buf_putc(arena, '\0');
-        if (all_digits)
-            tok->flags |= VOC_TOKEN_NUMBER;
-        if (s_stop_lookup(t, t->word.data, t->word.len))
-            tok->flags |= VOC_TOKEN_STOP;
+        if (all_digits) tok->flags |= VOC_TOKEN_NUMBER;
+        if (s_stop_lookup(t, t->word.data, t->word.len)) tok->flags |= VOC_TOKEN_STOP;
         if (all_digits) {
             tok->stem = tok->norm;
             continue;

@@ -51,8 +51,7 @@ static void s_item(voc_item *it, const char *text, voc_kind kind, const char *so
 static const voc_item_theme *s_theme(const voc_item *it, const char *id)
 {
     for (size_t i = 0; i < it->theme_count; i++)
-        if (strcmp(it->themes[i].id, id) == 0)
-            return &it->themes[i];
+        if (strcmp(it->themes[i].id, id) == 0) return &it->themes[i];
     return NULL;
 }
 
@@ -71,8 +70,7 @@ Test(rules, cases_from_data_file)
         const char *text = cJSON_GetObjectItem(c, "text")->valuestring;
         cJSON *k = cJSON_GetObjectItem(c, "kind"), *s = cJSON_GetObjectItem(c, "source");
         voc_kind kind = VOC_KIND_OTHER;
-        if (k)
-            cr_assert_eq(voc_kind_parse(k->valuestring, &kind), 0);
+        if (k) cr_assert_eq(voc_kind_parse(k->valuestring, &kind), 0);
         voc_item it;
         s_item(&it, text, kind, s ? s->valuestring : "api");
         cr_assert_eq(voc_matcher_tag(m, &it, &err), 0, "%s: %s", name, err.msg);
@@ -81,12 +79,10 @@ Test(rules, cases_from_data_file)
         cJSON *want = cJSON_GetObjectItem(c, "themes");
         char got_s[256] = "", want_s[256] = "";
         for (size_t i = 0; i < it.theme_count; i++)
-            snprintf(got_s + strlen(got_s), sizeof got_s - strlen(got_s), "%s ",
-                     it.themes[i].id);
+            snprintf(got_s + strlen(got_s), sizeof got_s - strlen(got_s), "%s ", it.themes[i].id);
         cJSON *w;
-        cJSON_ArrayForEach(w, want)
-            snprintf(want_s + strlen(want_s), sizeof want_s - strlen(want_s), "%s ",
-                     w->valuestring);
+        cJSON_ArrayForEach(w, want) snprintf(want_s + strlen(want_s),
+                                             sizeof want_s - strlen(want_s), "%s ", w->valuestring);
         cr_assert_str_eq(got_s, want_s, "case \"%s\"", name);
 
         /* Evidence: the rule that fired and the exact text it points at. */
@@ -104,8 +100,7 @@ Test(rules, cases_from_data_file)
                 bool found = false;
                 for (size_t e = 0; e < t->evidence_count && !found; e++) {
                     const voc_evidence *x = &t->evidence[e];
-                    if (strcmp(x->rule, rule) != 0)
-                        continue;
+                    if (strcmp(x->rule, rule) != 0) continue;
                     cr_assert(x->end >= x->start && x->end <= it.text_len);
                     cr_assert_eq(x->end - x->start, strlen(span),
                                  "case \"%s\": %s points at \"%.*s\", want \"%s\"", name, rule,
@@ -189,26 +184,34 @@ static const s_bad s_bad_cases[] = {
     {"{\"themes\": [", VOC_EPARSE, {"not valid JSON", "line 1"}},
     {"[]", VOC_EPARSE, {"must be a JSON object"}},
     {"{\"themse\": []}", VOC_EPARSE, {"unknown key \"themse\"", "did you mean \"themes\""}},
-    {"{\"themes\": [{\"id\": \"a\", \"patern\": [\"x\"]}]}", VOC_EPARSE,
+    {"{\"themes\": [{\"id\": \"a\", \"patern\": [\"x\"]}]}",
+     VOC_EPARSE,
      {"theme \"a\"", "\"patern\"", "did you mean \"patterns\""}},
-    {"{\"themes\": [{\"id\": \"a\", \"patterns\": [\"ok\", \"(unclosed\"]}]}", VOC_EPARSE,
+    {"{\"themes\": [{\"id\": \"a\", \"patterns\": [\"ok\", \"(unclosed\"]}]}",
+     VOC_EPARSE,
      {"theme \"a\"", "patterns[1]", "offset 9"}},
     {"{\"themes\": [{\"id\": \"a\"}, {\"id\": \"a\"}]}", VOC_EINVAL, {"theme \"a\"", "duplicate"}},
-    {"{\"themes\": [{\"id\": \"a\", \"themes\": [{\"id\": \"b\"}]}]}", VOC_EINVAL,
+    {"{\"themes\": [{\"id\": \"a\", \"themes\": [{\"id\": \"b\"}]}]}",
+     VOC_EINVAL,
      {"theme \"b\"", "\"a.NAME\""}},
     {"{\"themes\": [{\"id\": \"Billing\"}]}", VOC_EINVAL, {"theme \"Billing\"", "a-z"}},
     {"{\"themes\": [{\"name\": \"x\"}]}", VOC_EPARSE, {"no \"id\""}},
-    {"{\"themes\": [{\"id\": \"a\", \"keywords\": {\"the\": 1}}]}", VOC_EINVAL,
+    {"{\"themes\": [{\"id\": \"a\", \"keywords\": {\"the\": 1}}]}",
+     VOC_EINVAL,
      {"theme \"a\"", "keyword \"the\"", "stop words"}},
-    {"{\"themes\": [{\"id\": \"a\", \"keywords\": {\"x\": -1}}]}", VOC_EINVAL,
+    {"{\"themes\": [{\"id\": \"a\", \"keywords\": {\"x\": -1}}]}",
+     VOC_EINVAL,
      {"keyword \"x\"", "out of range"}},
     {"{\"themes\": [{\"id\": \"a\", \"patterns\": [{\"regex\": \"x\", \"weight\": \"1\"}]}]}",
-     VOC_EPARSE, {"patterns[0]", "weight must be a number"}},
-    {"{\"themes\": [{\"id\": \"a\", \"kinds\": [\"chat\"]}]}", VOC_EINVAL,
+     VOC_EPARSE,
+     {"patterns[0]", "weight must be a number"}},
+    {"{\"themes\": [{\"id\": \"a\", \"kinds\": [\"chat\"]}]}",
+     VOC_EINVAL,
      {"kinds[0]", "\"chat\""}},
     {"{\"themes\": [{\"id\": \"a\", \"threshold\": 0}]}", VOC_EINVAL, {"threshold"}},
     {"{\"themes\": [{\"id\": \"a\", \"patterns\": [\"\"]}]}", VOC_EINVAL, {"empty pattern"}},
-    {"{\"themes\": [{\"id\": \"a\", \"exclude\": [{\"regex\": \"x\"}]}]}", VOC_EPARSE,
+    {"{\"themes\": [{\"id\": \"a\", \"exclude\": [{\"regex\": \"x\"}]}]}",
+     VOC_EPARSE,
      {"exclude[0]", "must be a string"}},
 };
 

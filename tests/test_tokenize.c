@@ -46,8 +46,14 @@ static void s_free(s_result *r)
     voc_buf_free(&r->arena);
 }
 
-static const char *s_norm(const s_result *r, size_t i) { return r->arena.data + r->toks[i].norm; }
-static const char *s_stem(const s_result *r, size_t i) { return r->arena.data + r->toks[i].stem; }
+static const char *s_norm(const s_result *r, size_t i)
+{
+    return r->arena.data + r->toks[i].norm;
+}
+static const char *s_stem(const s_result *r, size_t i)
+{
+    return r->arena.data + r->toks[i].stem;
+}
 
 /* The token's bytes in the original text. */
 static void s_assert_span(const s_result *r, size_t i, const char *want)
@@ -63,8 +69,7 @@ static void s_assert_norms(const s_result *r, const char *want)
 {
     char got[512] = "";
     for (size_t i = 0; i < r->n; i++) {
-        if (i)
-            strcat(got, " ");
+        if (i) strcat(got, " ");
         strcat(got, s_norm(r, i));
     }
     cr_assert_str_eq(got, want);
@@ -100,8 +105,12 @@ Test(tokenize, curly_apostrophe_folds_to_ascii)
 
 Test(tokenize, unicode_case_folding_and_letters)
 {
-    s_result r = s_run("\xc3\x89""COLE Stra\xc3\x9f""e \xce\x9a\xce\x91\xce\x9b\xce\x97");
-    s_assert_norms(&r, "\xc3\xa9""cole stra\xc3\x9f""e \xce\xba\xce\xb1\xce\xbb\xce\xb7");
+    s_result r = s_run("\xc3\x89"
+                       "COLE Stra\xc3\x9f"
+                       "e \xce\x9a\xce\x91\xce\x9b\xce\x97");
+    s_assert_norms(&r, "\xc3\xa9"
+                       "cole stra\xc3\x9f"
+                       "e \xce\xba\xce\xb1\xce\xbb\xce\xb7");
     s_free(&r);
 }
 
@@ -115,7 +124,8 @@ Test(tokenize, combining_marks_stay_in_the_word)
 
 Test(tokenize, emoji_and_symbols_separate)
 {
-    s_result r = s_run("slow\xf0\x9f\x98\xa1""app\xe2\x80\x94sync");
+    s_result r = s_run("slow\xf0\x9f\x98\xa1"
+                       "app\xe2\x80\x94sync");
     s_assert_norms(&r, "slow app sync");
     s_free(&r);
 }
@@ -167,7 +177,8 @@ Test(tokenize, stop_words_builtin_and_extra)
 
 Test(tokenize, invalid_utf8_bytes_are_separators)
 {
-    s_result r = s_run("abc\xff\xfe""def \xc3 ghi \xe2\x82");
+    s_result r = s_run("abc\xff\xfe"
+                       "def \xc3 ghi \xe2\x82");
     s_assert_norms(&r, "abc def ghi");
     s_assert_span(&r, 1, "def");
     s_free(&r);
