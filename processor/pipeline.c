@@ -2,6 +2,7 @@
 #include "processor/pipeline.h"
 
 #include "common/alloc.h"
+#include "processor/sentiment.h"
 #include "processor/tokenize.h"
 
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 struct voc_pipeline {
     voc_matcher *matcher;
     voc_tokenizer *tokenizer;
+    voc_sentiment *sentiment;
 };
 
 typedef int (*s_stage_fn)(voc_pipeline *p, voc_item *it, voc_err *err);
@@ -24,8 +26,7 @@ static bool s_is_ascii_clean(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x80 || (c < 0x20 && c != '\n' && c != '\t'))
-            return false;
+        if (c >= 0x80 || (c < 0x20 && c != '\n' && c != '\t')) return false;
     }
     return true;
 }
@@ -37,20 +38,16 @@ int voc_normalize_text(char **s, size_t *len, voc_err *err)
     /* Fast path: plain ASCII with no control characters is already NFC. */
     if (!s_is_ascii_clean(text, n)) {
         utf8proc_uint8_t *out = NULL;
-        utf8proc_ssize_t r = utf8proc_map((const utf8proc_uint8_t *)text, (utf8proc_ssize_t)n,
-                                          &out,
-                                          UTF8PROC_COMPOSE | UTF8PROC_STABLE | UTF8PROC_NLF2LF |
-                                              UTF8PROC_REJECTNA);
-        if (r < 0)
-            return voc_err_set(err, VOC_EINVAL, "text: %s", utf8proc_errmsg(r));
+        utf8proc_ssize_t r =
+            utf8proc_map((const utf8proc_uint8_t *)text, (utf8proc_ssize_t)n, &out,
+                         UTF8PROC_COMPOSE | UTF8PROC_STABLE | UTF8PROC_NLF2LF | UTF8PROC_REJECTNA);
+        if (r < 0) return voc_err_set(err, VOC_EINVAL, "text: %s", utf8proc_errmsg(r));
         /* Drop control characters other than LF and TAB. */
         size_t w = 0;
         for (utf8proc_ssize_t i = 0; i < r; i++) {
             unsigned char c = out[i];
-            if (c < 0x20 && c != '\n' && c != '\t')
-                continue;
-            if (c == 0x7f)
-                continue;
+            if (c < 0x20 && c != '\n' && c != '\t') continue;
+            if (c == 0x7f) continue;
             out[w++] = c;
         }
         out[w] = '\0';
@@ -63,8 +60,7 @@ int voc_normalize_text(char **s, size_t *len, voc_err *err)
         a++;
     while (n > a && (text[n - 1] == ' ' || text[n - 1] == '\n' || text[n - 1] == '\t'))
         n--;
-    if (a)
-        memmove(text, text + a, n - a);
+    if (a) memmove(text, text + a, n - a);
     n -= a;
     text[n] = '\0';
     *s = text;
@@ -76,10 +72,8 @@ static int s_normalize(voc_pipeline *p, voc_item *it, voc_err *err)
 {
     (void)p;
     int rc = voc_normalize_text(&it->text, &it->text_len, err);
-    if (rc)
-        return rc;
-    if (it->text_len == 0)
-        return voc_err_set(err, VOC_EINVAL, "text: empty after normalization");
+    if (rc) return rc;
+    if (it->text_len == 0) return voc_err_set(err, VOC_EINVAL, "text: empty after normalization");
     if (it->subject) {
         size_t sl = strlen(it->subject);
         if ((rc = voc_normalize_text(&it->subject, &sl, err)))
@@ -98,10 +92,18 @@ static int s_tag(voc_pipeline *p, voc_item *it, voc_err *err)
     return p->matcher ? voc_matcher_tag(p->matcher, it, err) : 0;
 }
 
+static int s_sentiment(voc_pipeline *p, voc_item *it, voc_err *err)
+{
+    (void)err;
+    voc_sentiment_score(p->sentiment, it);
+    return 0;
+}
+
 static const s_stage s_stages[] = {
     {"normalize", s_normalize},
     {"tokenize", s_tokenize},
     {"tag", s_tag},
+    {"sentiment", s_sentiment},
 };
 
 int voc_pipeline_new(voc_pipeline **out, const voc_rules *rules, voc_err *err)
@@ -111,7 +113,8 @@ int voc_pipeline_new(voc_pipeline **out, const voc_rules *rules, voc_err *err)
     *out = NULL;
     if ((rc = voc_tokenizer_new(&p->tokenizer, rules ? voc_rules_stop_words(rules) : NULL, err)))
         goto fail;
-    if (rules && (rc = voc_matcher_new(&p->matcher, rules, NULL, err)))
+    if (rules && (rc = voc_matcher_new(&p->matcher, rules, NULL, err))) goto fail;
+    if ((rc = voc_sentiment_new(&p->sentiment, rules ? voc_rules_negations(rules) : NULL, err)))
         goto fail;
     *out = p;
     return 0;
@@ -122,10 +125,10 @@ fail:
 
 void voc_pipeline_destroy(voc_pipeline **self_p)
 {
-    if (!self_p || !*self_p)
-        return;
+    if (!self_p || !*self_p) return;
     voc_matcher_destroy(&(*self_p)->matcher);
     voc_tokenizer_destroy(&(*self_p)->tokenizer);
+    voc_sentiment_destroy(&(*self_p)->sentiment);
     free(*self_p);
     *self_p = NULL;
 }
@@ -135,8 +138,7 @@ int voc_pipeline_run(voc_pipeline *p, voc_item *it, voc_err *err)
     voc_item_clear_analysis(it);
     for (size_t i = 0; i < sizeof s_stages / sizeof s_stages[0]; i++) {
         int rc = s_stages[i].run(p, it, err);
-        if (rc)
-            return rc;
+        if (rc) return rc;
     }
     return 0;
 }

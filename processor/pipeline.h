@@ -3,6 +3,7 @@
  *   normalize  NFC, newlines to LF, control characters dropped, trimmed
  *   tokenize   words, case folding, stop words, stems (tokenize.h)
  *   tag        themes from the rule set (rules.h)
+ *   sentiment  -1 .. +1 from an opinion lexicon (sentiment.h)
  *
  * Every stage has one signature and sits in one array; a stage adds fields
  * to the item or rejects it with a reason. Decoding and validation happen
