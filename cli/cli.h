@@ -40,5 +40,8 @@ int voc_cli_fail(const char *cmd, const voc_err *err);
 
 /* Subcommands. argv[0] is the subcommand name. */
 int voc_cmd_top(int argc, char **argv);
+int voc_cmd_show(int argc, char **argv);
+int voc_cmd_retag(int argc, char **argv);
+int voc_cmd_rules(int argc, char **argv);
 
 #endif

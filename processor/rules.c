@@ -624,6 +624,12 @@ const char *voc_rules_theme_id(const voc_rules *r, size_t i)
 {
     return i < r->theme_count ? r->themes[i].id : NULL;
 }
+long voc_rules_theme_index(const voc_rules *r, const char *id)
+{
+    for (size_t i = 0; i < r->theme_count; i++)
+        if (strcmp(r->themes[i].id, id) == 0) return (long)i;
+    return -1;
+}
 const char *voc_rules_theme_name(const voc_rules *r, size_t i)
 {
     return i < r->theme_count ? r->themes[i].name : NULL;
@@ -884,4 +890,154 @@ int voc_matcher_tag(voc_matcher *m, voc_item *it, voc_err *err)
         m->state[t].hit_count = 0;
     }
     return 0;
+}
+
+/* ---- lint ------------------------------------------------------------- */
+
+static void s_problem(voc_rules_problem **out, size_t *count, size_t *cap, const char *theme,
+                      char *where, char *message)
+{
+    voc_grow((void **)out, cap, *count + 1, sizeof **out);
+    (*out)[(*count)++] = (voc_rules_problem){voc_strdup(theme), where, message};
+}
+
+/* Texts that make backtracking patterns explode or exhaust a JIT stack. */
+static char *s_probe(int which, size_t *len)
+{
+    size_t n = 20000;
+    char *t = voc_malloc(n + 2);
+    for (size_t i = 0; i < n; i++) {
+        switch (which) {
+        case 0:
+            t[i] = 'a';
+            break;
+        case 1:
+            t[i] = "refund "[i % 7];
+            break;
+        case 2:
+            t[i] = (char)('a' + (i % 26));
+            break;
+        default:
+            t[i] = (i % 2) ? ' ' : 'x';
+            break;
+        }
+    }
+    t[n] = '!'; /* a non-matching tail forces backtracking over the whole run */
+    t[n + 1] = '\0';
+    *len = n + 1;
+    return t;
+}
+
+static void s_lint_patterns(const s_theme *th, const s_pattern *ps, size_t n, const char *key,
+                            pcre2_match_data *md, pcre2_match_context *mctx, char **probes,
+                            const size_t *probe_len, voc_rules_problem **out, size_t *count,
+                            size_t *cap)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = pcre2_match(ps[i].code, (PCRE2_SPTR) "", 0, 0, 0, md, mctx);
+        if (rc >= 0)
+            s_problem(out, count, cap, th->id, voc_asprintf("%s[%zu]", key, i),
+                      voc_asprintf("\"%s\" matches the empty string, so it matches every item",
+                                   ps[i].src));
+        /* Beside the shared probes, a long run of each letter the pattern
+         * itself names: "(x+x+)+y" only explodes on a run of x. */
+        char own[8][5002];
+        size_t nown = 0;
+        for (const char *c = ps[i].src; *c && nown < 8; c++) {
+            if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z'))) continue;
+            bool seen = false;
+            for (size_t k = 0; k < nown; k++)
+                seen = seen || own[k][0] == *c;
+            if (seen) continue;
+            memset(own[nown], *c, 5000);
+            own[nown][5000] = '!';
+            own[nown][5001] = '\0';
+            nown++;
+        }
+        for (size_t p = 0; p < 4 + nown; p++) {
+            const char *probe = p < 4 ? probes[p] : own[p - 4];
+            size_t plen = p < 4 ? probe_len[p] : 5001;
+            rc = pcre2_match(ps[i].code, (PCRE2_SPTR)probe, plen, 0, 0, md, mctx);
+            if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
+                PCRE2_UCHAR msg[120];
+                pcre2_get_error_message(rc, msg, sizeof msg);
+                s_problem(out, count, cap, th->id, voc_asprintf("%s[%zu]", key, i),
+                          voc_asprintf("\"%s\" fails on a long probe text (%s): it backtracks "
+                                       "too much; avoid nested quantifiers",
+                                       ps[i].src, (const char *)msg));
+                break;
+            }
+        }
+    }
+}
+
+void voc_rules_lint(const voc_rules *r, voc_rules_problem **out, size_t *count)
+{
+    size_t cap = 0;
+    *out = NULL;
+    *count = 0;
+    voc_match_limits lim = voc_match_limits_default();
+    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+    pcre2_match_context *mctx = pcre2_match_context_create(NULL);
+    pcre2_jit_stack *js = pcre2_jit_stack_create(32768, lim.jit_stack_max, NULL);
+    pcre2_set_match_limit(mctx, lim.match_limit);
+    pcre2_set_depth_limit(mctx, lim.depth_limit);
+    pcre2_set_heap_limit(mctx, lim.heap_limit_kib);
+    if (js) pcre2_jit_stack_assign(mctx, NULL, js);
+    char *probes[4];
+    size_t probe_len[4];
+    for (int p = 0; p < 4; p++)
+        probes[p] = s_probe(p, &probe_len[p]);
+
+    for (size_t t = 0; t < r->theme_count; t++) {
+        const s_theme *th = &r->themes[t];
+        bool has_children = th->subtree_end > t + 1;
+        s_lint_patterns(th, th->patterns, th->pattern_count, "patterns", md, mctx, probes,
+                        probe_len, out, count, &cap);
+        s_lint_patterns(th, th->excludes, th->exclude_count, "exclude", md, mctx, probes, probe_len,
+                        out, count, &cap);
+        double total = 0;
+        for (size_t i = 0; i < th->pattern_count; i++)
+            total += th->patterns[i].weight;
+        for (size_t i = 0; i < th->keyword_count; i++)
+            total += th->keywords[i].weight;
+        if (!th->pattern_count && !th->keyword_count && !has_children)
+            s_problem(out, count, &cap, th->id, voc_strdup("theme"),
+                      voc_strdup("has no patterns, keywords or sub-themes: it can never match"));
+        else if (total + 1e-9 < th->threshold && !has_children)
+            s_problem(out, count, &cap, th->id, voc_strdup("threshold"),
+                      voc_asprintf("%g can never be reached: all its patterns and keywords "
+                                   "together weigh %g",
+                                   th->threshold, total));
+        /* Duplicate keywords (after stemming) count once; say so. */
+        for (size_t i = 0; i < th->keyword_count; i++) {
+            for (size_t j = 0; j < i; j++) {
+                const s_keyword *a = &th->keywords[i], *b = &th->keywords[j];
+                bool same = a->stem_count == b->stem_count;
+                for (size_t k = 0; same && k < a->stem_count; k++)
+                    same = strcmp(a->stems[k], b->stems[k]) == 0;
+                if (same) {
+                    s_problem(
+                        out, count, &cap, th->id, voc_asprintf("keywords[\"%s\"]", a->word),
+                        voc_asprintf("same stems as \"%s\"; it can only count once", b->word));
+                    break;
+                }
+            }
+        }
+    }
+    for (int p = 0; p < 4; p++)
+        free(probes[p]);
+    pcre2_jit_stack_free(js);
+    pcre2_match_context_free(mctx);
+    pcre2_match_data_free(md);
+}
+
+void voc_rules_problems_free(voc_rules_problem *p, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        free(p[i].theme);
+        free(p[i].where);
+        free(p[i].message);
+    }
+    free(p);
 }

@@ -44,6 +44,8 @@ size_t voc_rules_theme_count(const voc_rules *r);
 /* Theme id by index (0 .. count-1), in file order, parents before children. */
 const char *voc_rules_theme_id(const voc_rules *r, size_t i);
 
+/* Index of the theme with this id, or -1. */
+long voc_rules_theme_index(const voc_rules *r, const char *id);
 /* Theme display name by index (the id when the rule set gives none). */
 const char *voc_rules_theme_name(const voc_rules *r, size_t i);
 /* The rule set's extra stop words and negation cues, NULL-terminated.
@@ -51,12 +53,28 @@ const char *voc_rules_theme_name(const voc_rules *r, size_t i);
 const char *const *voc_rules_stop_words(const voc_rules *r);
 const char *const *voc_rules_negations(const voc_rules *r);
 
+/* One finding of voc_rules_lint. */
+typedef struct voc_rules_problem {
+    char *theme;   /* theme id */
+    char *where;   /* "patterns[2]", "exclude[0]", "threshold", ... */
+    char *message; /* what is wrong, for a person */
+} voc_rules_problem;
+
+/* Problems a rule set can load with but should not ship with: patterns that
+ * match the empty string, thresholds that no combination of the theme's own
+ * weights can reach (and no sub-theme can imply), themes with no rules at
+ * all, and patterns that hit the match limits on probe texts (long runs of
+ * one letter, repeated words, a long line without spaces). Caller frees with
+ * voc_rules_problems_free. */
+void voc_rules_lint(const voc_rules *r, voc_rules_problem **out, size_t *count);
+void voc_rules_problems_free(voc_rules_problem *p, size_t count);
+
 /* Limits applied to every pattern match. */
 typedef struct voc_match_limits {
-    uint32_t match_limit; /* PCRE2 match limit; default 1000000 */
-    uint32_t depth_limit; /* default 10000 */
+    uint32_t match_limit;    /* PCRE2 match limit; default 1000000 */
+    uint32_t depth_limit;    /* default 10000 */
     uint32_t heap_limit_kib; /* default 20480 */
-    size_t jit_stack_max; /* bytes; default 1 MiB */
+    size_t jit_stack_max;    /* bytes; default 1 MiB */
 } voc_match_limits;
 
 voc_match_limits voc_match_limits_default(void);

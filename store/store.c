@@ -82,6 +82,7 @@ enum {
     S_DEAD,
     S_RULE_INS,
     S_RULE_SEL,
+    S_SET_ANALYSIS,
     S_NSTMT
 };
 
@@ -103,6 +104,7 @@ static const char *const s_sql[S_NSTMT] = {
     [S_RULE_INS] = "INSERT OR IGNORE INTO rule_sets (hash, name, loaded_at, body)"
                    " VALUES (?1,?2,?3,?4)",
     [S_RULE_SEL] = "SELECT id FROM rule_sets WHERE hash = ?1",
+    [S_SET_ANALYSIS] = "UPDATE items SET rule_set_id = ?2, sentiment = ?3 WHERE id = ?1",
 };
 
 struct voc_store {
@@ -120,8 +122,8 @@ static int s_db_err(voc_store *s, int rc, voc_err *err, const char *what)
         code = VOC_EFULL;
     else if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
         code = VOC_EBUSY;
-    return voc_err_set(err, code, "%s: %s", what, s && s->db ? sqlite3_errmsg(s->db)
-                                                             : sqlite3_errstr(rc));
+    return voc_err_set(err, code, "%s: %s", what,
+                       s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 }
 
 static int s_exec(voc_store *s, const char *sql, voc_err *err)
@@ -129,7 +131,7 @@ static int s_exec(voc_store *s, const char *sql, voc_err *err)
     char *msg = NULL;
     int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
-        int code = (rc & 0xff) == SQLITE_FULL ? VOC_EFULL
+        int code = (rc & 0xff) == SQLITE_FULL     ? VOC_EFULL
                    : ((rc & 0xff) == SQLITE_BUSY) ? VOC_EBUSY
                                                   : VOC_EDB;
         voc_err_set(err, code, "%s", msg ? msg : sqlite3_errstr(rc));
@@ -155,19 +157,15 @@ static int s_user_version(voc_store *s, int *out, voc_err *err)
 static int s_migrate(voc_store *s, voc_err *err)
 {
     int version, rc;
-    if ((rc = s_user_version(s, &version, err)))
-        return rc;
+    if ((rc = s_user_version(s, &version, err))) return rc;
     if (version > (int)S_NMIGRATIONS)
         return voc_err_set(err, VOC_ESTATE,
                            "%s has schema version %d; this voc knows up to %zu (upgrade voc)",
                            s->path, version, S_NMIGRATIONS);
-    if (version == (int)S_NMIGRATIONS || (s->flags & VOC_STORE_READONLY))
-        return 0;
-    if ((rc = s_exec(s, "BEGIN IMMEDIATE", err)))
-        return rc;
+    if (version == (int)S_NMIGRATIONS || (s->flags & VOC_STORE_READONLY)) return 0;
+    if ((rc = s_exec(s, "BEGIN IMMEDIATE", err))) return rc;
     /* Re-read under the write lock: another process may have migrated. */
-    if ((rc = s_user_version(s, &version, err)))
-        goto fail;
+    if ((rc = s_user_version(s, &version, err))) goto fail;
     for (size_t v = (size_t)version; v < S_NMIGRATIONS; v++) {
         if ((rc = s_exec(s, s_migrations[v], err))) {
             voc_err_prefix(err, "migration %zu", v + 1);
@@ -176,8 +174,7 @@ static int s_migrate(voc_store *s, voc_err *err)
     }
     char sql[64];
     snprintf(sql, sizeof sql, "PRAGMA user_version = %zu", S_NMIGRATIONS);
-    if ((rc = s_exec(s, sql, err)) || (rc = s_exec(s, "COMMIT", err)))
-        goto fail;
+    if ((rc = s_exec(s, sql, err)) || (rc = s_exec(s, "COMMIT", err))) goto fail;
     return 0;
 fail:
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -222,24 +219,24 @@ int voc_store_open(voc_store **out, const char *path, unsigned flags, voc_err *e
             (rc = s_exec(s, "PRAGMA synchronous=FULL", err)))
             goto out;
     }
-    if ((rc = s_exec(s, "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536", err)))
-        goto out;
+    if ((rc = s_exec(s, "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536", err))) goto out;
     if ((rc = s_migrate(s, err))) {
         voc_err_prefix(err, "%s", path);
         goto out;
     }
     int version;
-    if ((rc = s_user_version(s, &version, err)))
-        goto out;
+    if ((rc = s_user_version(s, &version, err))) goto out;
     if (version != (int)S_NMIGRATIONS) {
-        rc = voc_err_set(err, VOC_ESTATE, "%s has schema version %d, expected %zu: open it once "
-                         "with voc-processor to migrate", path, version, S_NMIGRATIONS);
+        rc = voc_err_set(err, VOC_ESTATE,
+                         "%s has schema version %d, expected %zu: open it once "
+                         "with voc-processor to migrate",
+                         path, version, S_NMIGRATIONS);
         goto out;
     }
     if (!(flags & VOC_STORE_READONLY)) {
         for (int i = 0; i < S_NSTMT; i++) {
-            src = sqlite3_prepare_v3(s->db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
-                                     NULL);
+            src =
+                sqlite3_prepare_v3(s->db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
             if (src != SQLITE_OK) {
                 rc = s_db_err(s, src, err, "prepare");
                 goto out;
@@ -247,16 +244,14 @@ int voc_store_open(voc_store **out, const char *path, unsigned flags, voc_err *e
         }
     }
 out:
-    if (rc)
-        voc_store_destroy(&s);
+    if (rc) voc_store_destroy(&s);
     *out = s;
     return rc;
 }
 
 void voc_store_destroy(voc_store **self_p)
 {
-    if (!self_p || !*self_p)
-        return;
+    if (!self_p || !*self_p) return;
     voc_store *s = *self_p;
     for (int i = 0; i < S_NSTMT; i++)
         sqlite3_finalize(s->st[i]);
@@ -279,15 +274,13 @@ int voc_store_begin(voc_store *s, voc_err *err)
 int voc_store_commit(voc_store *s, voc_err *err)
 {
     int rc = s_exec(s, "COMMIT", err);
-    if (rc)
-        voc_store_rollback(s);
+    if (rc) voc_store_rollback(s);
     return rc;
 }
 
 void voc_store_rollback(voc_store *s)
 {
-    if (!sqlite3_get_autocommit(s->db))
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 static void s_bind_text(sqlite3_stmt *st, int i, const char *v)
@@ -330,8 +323,7 @@ int voc_store_rule_set(voc_store *s, const char *hash, const char *name, const c
     sqlite3_bind_int64(st, 3, voc_time_now());
     s_bind_text(st, 4, body);
     int rc = s_step_done(s, st, err, "recording rule set");
-    if (rc)
-        return rc;
+    if (rc) return rc;
     st = s->st[S_RULE_SEL];
     s_bind_text(st, 1, hash);
     int src = sqlite3_step(st);
@@ -353,8 +345,7 @@ static char *s_attrs_json(const voc_item *it)
         cJSON_AddItemToObject(o, it->attrs[i].key, cJSON_CreateString(it->attrs[i].value));
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
-    if (!s)
-        abort();
+    if (!s) abort();
     return s;
 }
 
@@ -372,6 +363,28 @@ static char *s_evidence_json(const voc_item_theme *t)
     }
     voc_buf_putc(&b, ']');
     return b.data;
+}
+
+/* Insert the item's theme rows (its old rows already deleted). */
+static int s_put_themes(voc_store *s, int64_t item_id, const voc_item *it, int64_t rule_set_id,
+                        voc_err *err)
+{
+    sqlite3_stmt *st = s->st[S_INS_THEME];
+    for (size_t i = 0; i < it->theme_count; i++) {
+        char *ev = s_evidence_json(&it->themes[i]);
+        sqlite3_bind_int64(st, 1, item_id);
+        s_bind_text(st, 2, it->themes[i].id);
+        sqlite3_bind_double(st, 3, it->themes[i].score);
+        sqlite3_bind_text(st, 4, ev, -1, SQLITE_TRANSIENT);
+        if (rule_set_id) sqlite3_bind_int64(st, 5, rule_set_id);
+        sqlite3_bind_int64(st, 6, it->created_at);
+        s_bind_text(st, 7, voc_kind_name(it->kind));
+        s_bind_text(st, 8, it->source);
+        free(ev);
+        int rc = s_step_done(s, st, err, "inserting theme");
+        if (rc) return rc;
+    }
+    return 0;
 }
 
 int voc_store_put_item(voc_store *s, const voc_item *it, int64_t rule_set_id,
@@ -397,8 +410,7 @@ int voc_store_put_item(voc_store *s, const voc_item *it, int64_t rule_set_id,
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (same) {
         *result = VOC_PUT_DUPLICATE;
         return 0;
@@ -420,46 +432,27 @@ int voc_store_put_item(voc_store *s, const voc_item *it, int64_t rule_set_id,
     }
     s_bind_text(st, 11, it->subject);
     sqlite3_bind_text(st, 12, it->text, (int)it->text_len, SQLITE_STATIC);
-    if (it->has_sentiment)
-        sqlite3_bind_double(st, 13, it->sentiment);
+    if (it->has_sentiment) sqlite3_bind_double(st, 13, it->sentiment);
     s_bind_text(st, 14, attrs);
     s_bind_text(st, 15, hash);
-    if (rule_set_id)
-        sqlite3_bind_int64(st, 16, rule_set_id);
-    if ((rc = s_step_done(s, st, err, exists ? "updating item" : "inserting item")))
-        goto out;
+    if (rule_set_id) sqlite3_bind_int64(st, 16, rule_set_id);
+    if ((rc = s_step_done(s, st, err, exists ? "updating item" : "inserting item"))) goto out;
     if (exists) {
         st = s->st[S_DEL_THEMES];
         sqlite3_bind_int64(st, 1, item_id);
-        if ((rc = s_step_done(s, st, err, "replacing themes")))
-            goto out;
+        if ((rc = s_step_done(s, st, err, "replacing themes"))) goto out;
     } else {
         item_id = sqlite3_last_insert_rowid(s->db);
     }
-    st = s->st[S_INS_THEME];
-    for (size_t i = 0; i < it->theme_count; i++) {
-        char *ev = s_evidence_json(&it->themes[i]);
-        sqlite3_bind_int64(st, 1, item_id);
-        s_bind_text(st, 2, it->themes[i].id);
-        sqlite3_bind_double(st, 3, it->themes[i].score);
-        sqlite3_bind_text(st, 4, ev, -1, SQLITE_TRANSIENT);
-        if (rule_set_id)
-            sqlite3_bind_int64(st, 5, rule_set_id);
-        sqlite3_bind_int64(st, 6, it->created_at);
-        s_bind_text(st, 7, voc_kind_name(it->kind));
-        s_bind_text(st, 8, it->source);
-        free(ev);
-        if ((rc = s_step_done(s, st, err, "inserting theme")))
-            goto out;
-    }
+    if ((rc = s_put_themes(s, item_id, it, rule_set_id, err))) goto out;
     *result = exists ? VOC_PUT_UPDATED : VOC_PUT_INSERTED;
 out:
     free(attrs);
     return rc;
 }
 
-int voc_store_put_dead_letter(voc_store *s, const char *source, const char *uid,
-                              const char *reason, const void *payload, size_t len, voc_err *err)
+int voc_store_put_dead_letter(voc_store *s, const char *source, const char *uid, const char *reason,
+                              const void *payload, size_t len, voc_err *err)
 {
     char hash[65];
     s_sha256_hex(payload, len, hash);
@@ -490,10 +483,10 @@ static void s_bind_filter(sqlite3_stmt *st, const voc_filter *f)
 }
 
 #define S_FILTER_T                                                                                 \
-    " t.created_at >= ?1 AND t.created_at < ?2 AND (?3 IS NULL OR t.kind = ?3)"                   \
+    " t.created_at >= ?1 AND t.created_at < ?2 AND (?3 IS NULL OR t.kind = ?3)"                    \
     " AND (?4 IS NULL OR t.source = ?4)"
 #define S_FILTER_I                                                                                 \
-    " i.created_at >= ?1 AND i.created_at < ?2 AND (?3 IS NULL OR i.kind = ?3)"                   \
+    " i.created_at >= ?1 AND i.created_at < ?2 AND (?3 IS NULL OR i.kind = ?3)"                    \
     " AND (?4 IS NULL OR i.source = ?4)"
 
 static int s_query_count(voc_store *s, const char *sql, const voc_filter *f, int64_t *out,
@@ -501,8 +494,7 @@ static int s_query_count(voc_store *s, const char *sql, const voc_filter *f, int
 {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return s_db_err(s, rc, err, "prepare count");
+    if (rc != SQLITE_OK) return s_db_err(s, rc, err, "prepare count");
     s_bind_filter(st, f);
     rc = sqlite3_step(st);
     int out_rc = 0;
@@ -534,8 +526,9 @@ int voc_store_top(voc_store *s, const voc_filter *f, size_t limit, voc_top *out,
 
     if ((rc = s_query_count(s, "SELECT count(*) FROM items i WHERE" S_FILTER_I, f,
                             &out->total_items, err)) ||
-        (rc = s_query_count(s, "SELECT count(DISTINCT t.item_id) FROM item_themes t WHERE"
-                               S_FILTER_T, f, &out->tagged_items, err)))
+        (rc = s_query_count(s,
+                            "SELECT count(DISTINCT t.item_id) FROM item_themes t WHERE" S_FILTER_T,
+                            f, &out->tagged_items, err)))
         goto out;
 
     src = sqlite3_prepare_v2(s->db,
@@ -589,25 +582,22 @@ int voc_store_top(voc_store *s, const voc_filter *f, size_t limit, voc_top *out,
 out:
     sqlite3_finalize(st);
     sqlite3_finalize(qst);
-    if (rc)
-        voc_top_clear(out);
+    if (rc) voc_top_clear(out);
     return rc;
 }
 
 int voc_store_stats_get(voc_store *s, voc_store_stats *out, voc_err *err)
 {
-    static const char *const sql =
-        "SELECT (SELECT count(*) FROM items),"
-        " (SELECT count(DISTINCT item_id) FROM item_themes),"
-        " (SELECT count(*) FROM item_themes),"
-        " (SELECT count(*) FROM dead_letters),"
-        " (SELECT count(*) FROM rule_sets),"
-        " (SELECT coalesce(min(created_at), 0) FROM items),"
-        " (SELECT coalesce(max(created_at), 0) FROM items)";
+    static const char *const sql = "SELECT (SELECT count(*) FROM items),"
+                                   " (SELECT count(DISTINCT item_id) FROM item_themes),"
+                                   " (SELECT count(*) FROM item_themes),"
+                                   " (SELECT count(*) FROM dead_letters),"
+                                   " (SELECT count(*) FROM rule_sets),"
+                                   " (SELECT coalesce(min(created_at), 0) FROM items),"
+                                   " (SELECT coalesce(max(created_at), 0) FROM items)";
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return s_db_err(s, rc, err, "prepare stats");
+    if (rc != SQLITE_OK) return s_db_err(s, rc, err, "prepare stats");
     rc = sqlite3_step(st);
     int out_rc = 0;
     if (rc == SQLITE_ROW) {
@@ -623,4 +613,234 @@ int voc_store_stats_get(voc_store *s, voc_store_stats *out, voc_err *err)
     }
     sqlite3_finalize(st);
     return out_rc;
+}
+
+/* ---- single items and retagging ----------------------------------------- */
+
+void voc_item_meta_clear(voc_item_meta *m)
+{
+    free(m->rule_set_name);
+    free(m->rule_set_hash);
+    memset(m, 0, sizeof *m);
+}
+
+void voc_rule_set_info_clear(voc_rule_set_info *r)
+{
+    free(r->hash);
+    free(r->name);
+    free(r->body);
+    memset(r, 0, sizeof *r);
+}
+
+static char *s_col_dup(sqlite3_stmt *st, int i)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+    return v ? voc_strndup((const char *)v, (size_t)sqlite3_column_bytes(st, i)) : NULL;
+}
+
+static void s_attrs_from_json(voc_item *it, const char *json)
+{
+    cJSON *o = json ? cJSON_Parse(json) : NULL;
+    for (const cJSON *a = o ? o->child : NULL; a; a = a->next)
+        if (cJSON_IsString(a)) voc_item_set_attr(it, a->string, a->valuestring);
+    cJSON_Delete(o);
+}
+
+static void s_evidence_from_json(voc_item_theme *t, const char *json)
+{
+    cJSON *arr = json ? cJSON_Parse(json) : NULL;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, arr)
+    {
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(e, "rule");
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(e, "start");
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(e, "end");
+        if (cJSON_IsString(r) && cJSON_IsNumber(a) && cJSON_IsNumber(b))
+            voc_item_theme_add_evidence(t, r->valuestring, (uint32_t)a->valuedouble,
+                                        (uint32_t)b->valuedouble);
+    }
+    cJSON_Delete(arr);
+}
+
+int voc_store_get_item(voc_store *s, const char *uid, voc_item *out, voc_item_meta *meta,
+                       voc_err *err)
+{
+    int rc = 0, src;
+    sqlite3_stmt *st = NULL, *tst = NULL;
+    voc_item_init(out);
+    if (meta) memset(meta, 0, sizeof *meta);
+    src = sqlite3_prepare_v2(s->db,
+                             "SELECT i.id, i.uid, i.source, i.kind, i.created_at, i.received_at,"
+                             " i.stored_at, i.customer_id, i.account, i.score, i.scale,"
+                             " i.subject, i.text, i.sentiment, i.attrs, i.rule_set_id, r.name,"
+                             " r.hash FROM items i LEFT JOIN rule_sets r ON r.id = i.rule_set_id"
+                             " WHERE i.uid = ?1",
+                             -1, &st, NULL);
+    if (src != SQLITE_OK) return s_db_err(s, src, err, "prepare item");
+    s_bind_text(st, 1, uid);
+    src = sqlite3_step(st);
+    if (src == SQLITE_DONE) {
+        rc = voc_err_set(err, VOC_ENOTFOUND, "no item with uid '%s'", uid);
+        goto out;
+    }
+    if (src != SQLITE_ROW) {
+        rc = s_db_err(s, src, err, "reading item");
+        goto out;
+    }
+    int64_t id = sqlite3_column_int64(st, 0);
+    out->uid = s_col_dup(st, 1);
+    out->source = s_col_dup(st, 2);
+    voc_kind_parse((const char *)sqlite3_column_text(st, 3), &out->kind);
+    out->created_at = sqlite3_column_int64(st, 4);
+    out->received_at = sqlite3_column_int64(st, 5);
+    out->customer_id = s_col_dup(st, 7);
+    out->account = s_col_dup(st, 8);
+    if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
+        out->score = sqlite3_column_int(st, 9);
+        const char *scale = (const char *)sqlite3_column_text(st, 10);
+        out->scale = scale && strcmp(scale, "nps") == 0 ? VOC_SCALE_NPS : VOC_SCALE_RATING;
+    }
+    out->subject = s_col_dup(st, 11);
+    out->text = s_col_dup(st, 12);
+    out->text_len = (size_t)sqlite3_column_bytes(st, 12);
+    if (sqlite3_column_type(st, 13) != SQLITE_NULL) {
+        out->sentiment = sqlite3_column_double(st, 13);
+        out->has_sentiment = true;
+    }
+    s_attrs_from_json(out, (const char *)sqlite3_column_text(st, 14));
+    if (meta) {
+        meta->id = id;
+        meta->stored_at = sqlite3_column_int64(st, 6);
+        meta->rule_set_id = sqlite3_column_int64(st, 15);
+        meta->rule_set_name = s_col_dup(st, 16);
+        meta->rule_set_hash = s_col_dup(st, 17);
+    }
+    src = sqlite3_prepare_v2(s->db,
+                             "SELECT theme, score, evidence FROM item_themes WHERE item_id = ?1"
+                             " ORDER BY theme",
+                             -1, &tst, NULL);
+    if (src != SQLITE_OK) {
+        rc = s_db_err(s, src, err, "prepare themes");
+        goto out;
+    }
+    sqlite3_bind_int64(tst, 1, id);
+    while ((src = sqlite3_step(tst)) == SQLITE_ROW) {
+        voc_item_theme *t = voc_item_add_theme(out, (const char *)sqlite3_column_text(tst, 0),
+                                               sqlite3_column_double(tst, 1));
+        s_evidence_from_json(t, (const char *)sqlite3_column_text(tst, 2));
+    }
+    if (src != SQLITE_DONE) rc = s_db_err(s, src, err, "reading themes");
+out:
+    sqlite3_finalize(st);
+    sqlite3_finalize(tst);
+    if (rc) {
+        voc_item_clear(out);
+        if (meta) voc_item_meta_clear(meta);
+    }
+    return rc;
+}
+
+int voc_store_latest_rule_set(voc_store *s, voc_rule_set_info *out, voc_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    memset(out, 0, sizeof *out);
+    int src = sqlite3_prepare_v2(s->db,
+                                 "SELECT id, loaded_at, hash, name, body FROM rule_sets"
+                                 " ORDER BY loaded_at DESC, id DESC LIMIT 1",
+                                 -1, &st, NULL);
+    if (src != SQLITE_OK) return s_db_err(s, src, err, "prepare rule set");
+    int rc = 0;
+    src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(st, 0);
+        out->loaded_at = sqlite3_column_int64(st, 1);
+        out->hash = s_col_dup(st, 2);
+        out->name = s_col_dup(st, 3);
+        out->body = s_col_dup(st, 4);
+    } else if (src == SQLITE_DONE) {
+        rc = voc_err_set(err, VOC_ENOTFOUND, "no rule set recorded in %s yet", s->path);
+    } else {
+        rc = s_db_err(s, src, err, "reading rule set");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+#define S_RETAG_WHERE S_FILTER_I " AND (i.rule_set_id IS NULL OR i.rule_set_id != ?5)"
+
+int voc_store_retag_count(voc_store *s, const voc_filter *f, int64_t rule_set_id, int64_t *out,
+                          voc_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(s->db, "SELECT count(*) FROM items i WHERE" S_RETAG_WHERE, -1, &st,
+                                 NULL);
+    if (src != SQLITE_OK) return s_db_err(s, src, err, "prepare retag count");
+    s_bind_filter(st, f);
+    sqlite3_bind_int64(st, 5, rule_set_id);
+    int rc = 0;
+    if ((src = sqlite3_step(st)) == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        rc = s_db_err(s, src, err, "retag count");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int voc_store_retag_scan(voc_store *s, const voc_filter *f, int64_t rule_set_id, int64_t after_id,
+                         size_t limit, voc_item *items, int64_t *ids, size_t *count, voc_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    *count = 0;
+    int src = sqlite3_prepare_v2(s->db,
+                                 "SELECT i.id, i.uid, i.source, i.kind, i.created_at, i.text"
+                                 " FROM items i WHERE i.id > ?6 AND" S_RETAG_WHERE
+                                 " ORDER BY i.id LIMIT ?7",
+                                 -1, &st, NULL);
+    if (src != SQLITE_OK) return s_db_err(s, src, err, "prepare retag scan");
+    s_bind_filter(st, f);
+    sqlite3_bind_int64(st, 5, rule_set_id);
+    sqlite3_bind_int64(st, 6, after_id);
+    sqlite3_bind_int64(st, 7, (int64_t)limit);
+    size_t n = 0;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW && n < limit) {
+        voc_item *it = &items[n];
+        voc_item_init(it);
+        ids[n] = sqlite3_column_int64(st, 0);
+        it->uid = s_col_dup(st, 1);
+        it->source = s_col_dup(st, 2);
+        voc_kind_parse((const char *)sqlite3_column_text(st, 3), &it->kind);
+        it->created_at = sqlite3_column_int64(st, 4);
+        it->text = s_col_dup(st, 5);
+        it->text_len = (size_t)sqlite3_column_bytes(st, 5);
+        if (!it->text) {
+            it->text = voc_strdup("");
+            it->text_len = 0;
+        }
+        n++;
+    }
+    int rc = 0;
+    if (src != SQLITE_DONE && src != SQLITE_ROW) {
+        rc = s_db_err(s, src, err, "retag scan");
+        for (size_t i = 0; i < n; i++)
+            voc_item_clear(&items[i]);
+        n = 0;
+    }
+    sqlite3_finalize(st);
+    *count = n;
+    return rc;
+}
+
+int voc_store_set_analysis(voc_store *s, int64_t item_id, const voc_item *it, int64_t rule_set_id,
+                           voc_err *err)
+{
+    sqlite3_stmt *st = s->st[S_SET_ANALYSIS];
+    sqlite3_bind_int64(st, 1, item_id);
+    if (rule_set_id) sqlite3_bind_int64(st, 2, rule_set_id);
+    if (it->has_sentiment) sqlite3_bind_double(st, 3, it->sentiment);
+    int rc = s_step_done(s, st, err, "updating item analysis");
+    if (rc) return rc;
+    st = s->st[S_DEL_THEMES];
+    sqlite3_bind_int64(st, 1, item_id);
+    if ((rc = s_step_done(s, st, err, "deleting themes"))) return rc;
+    return s_put_themes(s, item_id, it, rule_set_id, err);
 }

@@ -59,9 +59,8 @@ int voc_store_put_item(voc_store *s, const voc_item *it, int64_t rule_set_id,
 
 /* Keep a rejected payload with its reason. The same payload bytes are kept
  * once. source and uid may be NULL. */
-int voc_store_put_dead_letter(voc_store *s, const char *source, const char *uid,
-                              const char *reason, const void *payload, size_t len,
-                              voc_err *err);
+int voc_store_put_dead_letter(voc_store *s, const char *source, const char *uid, const char *reason,
+                              const void *payload, size_t len, voc_err *err);
 
 /* ---- queries ------------------------------------------------------------- */
 
@@ -76,11 +75,61 @@ typedef struct voc_filter {
 
 voc_filter voc_filter_all(void);
 
+/* ---- single items and retagging ----------------------------------------- */
+
+/* Where a stored item sits: its row id, when it was stored, and the rule set
+ * that produced its themes (name and hash NULL when none). */
+typedef struct voc_item_meta {
+    int64_t id;
+    int64_t stored_at;
+    int64_t rule_set_id;
+    char *rule_set_name;
+    char *rule_set_hash;
+} voc_item_meta;
+
+void voc_item_meta_clear(voc_item_meta *m);
+
+/* Load the item with this uid, its themes and their evidence, and (if meta
+ * is not NULL) its meta. Caller clears *out with voc_item_clear and *meta
+ * with voc_item_meta_clear. Errors: VOC_ENOTFOUND, VOC_EDB. */
+int voc_store_get_item(voc_store *s, const char *uid, voc_item *out, voc_item_meta *meta,
+                       voc_err *err);
+
+/* A rule set version as recorded in rule_sets. */
+typedef struct voc_rule_set_info {
+    int64_t id;
+    int64_t loaded_at;
+    char *hash;
+    char *name;
+    char *body;
+} voc_rule_set_info;
+
+void voc_rule_set_info_clear(voc_rule_set_info *r);
+
+/* The most recently loaded rule set. Errors: VOC_ENOTFOUND (none yet). */
+int voc_store_latest_rule_set(voc_store *s, voc_rule_set_info *out, voc_err *err);
+
+/* Items in f whose themes were not produced by rule_set_id: how many, and
+ * the next `limit` of them after row id after_id, in row-id order (uid,
+ * source, kind, created_at and text filled; ids[i] is items[i]'s row id).
+ * Because an item retagged with rule_set_id no longer qualifies, an
+ * interrupted retag resumes where it stopped. */
+int voc_store_retag_count(voc_store *s, const voc_filter *f, int64_t rule_set_id, int64_t *out,
+                          voc_err *err);
+int voc_store_retag_scan(voc_store *s, const voc_filter *f, int64_t rule_set_id, int64_t after_id,
+                         size_t limit, voc_item *items, int64_t *ids, size_t *count, voc_err *err);
+
+/* Replace an item's themes and sentiment with it's (inside a transaction)
+ * and stamp it and its tags with rule_set_id: the item never carries tags of
+ * two versions. */
+int voc_store_set_analysis(voc_store *s, int64_t item_id, const voc_item *it, int64_t rule_set_id,
+                           voc_err *err);
+
 typedef struct voc_top_row {
     char *theme;
     int64_t items;
-    double share;     /* items / items in the window */
-    char *quote;      /* representative text; NULL if none */
+    double share; /* items / items in the window */
+    char *quote;  /* representative text; NULL if none */
     char *quote_uid;
 } voc_top_row;
 
