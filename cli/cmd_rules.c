@@ -155,6 +155,8 @@ static cJSON *s_result_json(const voc_rules *r, const voc_item *it)
         long idx = voc_rules_theme_index(r, th->id);
         if (idx >= 0) cJSON_AddStringToObject(x, "name", voc_rules_theme_name(r, (size_t)idx));
         cJSON_AddNumberToObject(x, "score", th->score);
+        if (th->has_sentiment)
+            cJSON_AddNumberToObject(x, "sentiment", round(th->sentiment * 1000) / 1000);
         cJSON *ev = cJSON_AddArrayToObject(x, "evidence");
         for (size_t e = 0; e < th->evidence_count; e++) {
             const voc_evidence *v = &th->evidence[e];

@@ -86,10 +86,14 @@ static void s_print_text(const voc_item *it, const voc_item_meta *m, bool color)
         printf("No themes.\n");
         return;
     }
-    printf("%-28s %6s  %s\n", "THEME", "SCORE", "EVIDENCE");
+    printf("%-28s %6s %6s  %s\n", "THEME", "SCORE", "SENT", "EVIDENCE");
     for (size_t t = 0; t < it->theme_count; t++) {
         const voc_item_theme *th = &it->themes[t];
         printf("%-28s %6.2f ", th->id, th->score);
+        if (th->has_sentiment)
+            printf("%+6.2f ", th->sentiment);
+        else
+            printf("%6s ", "-");
         for (size_t e = 0; e < th->evidence_count; e++) {
             const voc_evidence *ev = &th->evidence[e];
             if (e) printf("%-36s", "");

@@ -76,8 +76,7 @@ static void s_print_json(const voc_top *t)
             cJSON_AddStringToObject(o, "quote", r->quote);
         else
             cJSON_AddNullToObject(o, "quote");
-        if (r->quote_uid)
-            cJSON_AddStringToObject(o, "quote_uid", r->quote_uid);
+        if (r->quote_uid) cJSON_AddStringToObject(o, "quote_uid", r->quote_uid);
         cJSON_AddItemToArray(arr, o);
     }
     char *s = cJSON_Print(arr);
@@ -98,8 +97,9 @@ int voc_cmd_top(int argc, char **argv)
     if (voc_opts_parse(&o, s_options, argc - 1, argv + 1, &err))
         return voc_cli_fail("voc top", &err);
     if (voc_opts_help(o)) {
-        voc_opts_print_help(stdout, "voc top [--since 30d] [--kind K] [--source S] [--limit N] "
-                                    "[--format table|csv|json]",
+        voc_opts_print_help(stdout,
+                            "voc top [--since 30d] [--kind K] [--source S] [--limit N] "
+                            "[--format table|csv|json]",
                             "Themes ranked by the number of items that carry them in the "
                             "window, with their share\nof all items in the window and one "
                             "representative quote.",

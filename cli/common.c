@@ -18,8 +18,7 @@ int voc_cli_filter(const voc_opts *o, voc_filter *f, voc_err *err)
         return voc_err_set(err, VOC_EINVAL, "--since: %s", e.msg);
     if (until && voc_time_parse_since(until, now, &f->until, &e))
         return voc_err_set(err, VOC_EINVAL, "--until: %s", e.msg);
-    if (f->since >= f->until)
-        return voc_err_set(err, VOC_EINVAL, "--since must be before --until");
+    if (f->since >= f->until) return voc_err_set(err, VOC_EINVAL, "--since must be before --until");
     f->kind = voc_opts_str(o, "kind");
     voc_kind k;
     if (f->kind && voc_kind_parse(f->kind, &k))
@@ -36,16 +35,14 @@ int voc_cli_open_store(const voc_opts *o, voc_store **out, voc_err *err)
 
 void voc_cli_csv_field(FILE *fp, const char *s)
 {
-    if (!s)
-        return;
+    if (!s) return;
     if (!strpbrk(s, ",\"\r\n")) {
         fputs(s, fp);
         return;
     }
     fputc('"', fp);
     for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', fp);
+        if (*s == '"') fputc('"', fp);
         fputc(*s, fp);
     }
     fputc('"', fp);

@@ -83,8 +83,7 @@ void voc_item_clear_analysis(voc_item *it)
 
 void voc_item_clear(voc_item *it)
 {
-    if (!it)
-        return;
+    if (!it) return;
     voc_item_clear_analysis(it);
     free(it->uid);
     free(it->source);
@@ -118,8 +117,7 @@ void voc_item_set_attr(voc_item *it, const char *key, const char *value)
 const char *voc_item_attr(const voc_item *it, const char *key)
 {
     for (size_t i = 0; i < it->attr_count; i++)
-        if (strcmp(it->attrs[i].key, key) == 0)
-            return it->attrs[i].value;
+        if (strcmp(it->attrs[i].key, key) == 0) return it->attrs[i].value;
     return NULL;
 }
 
@@ -156,8 +154,7 @@ void voc_item_derive_uid(voc_item *it)
     voc_buf b = {0};
     voc_buf_printf(&b, "%s\x1f%lld\x1f%s\x1f", it->source ? it->source : "",
                    (long long)it->created_at, it->customer_id ? it->customer_id : "");
-    if (it->text)
-        voc_buf_append(&b, it->text, it->text_len);
+    if (it->text) voc_buf_append(&b, it->text, it->text_len);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;
     EVP_Digest(b.data, b.len, md, &md_len, EVP_sha256(), NULL);
@@ -221,15 +218,12 @@ static void s_scan_path(const s_scan *sc, int depth, char *out, size_t cap)
     size_t n = 0;
     out[0] = '\0';
     for (int d = 1; d <= depth && d < S_MAX_DEPTH_TRACK; d++) {
-        if (!sc->is_obj[d] || !sc->keys[d][0])
-            continue;
+        if (!sc->is_obj[d] || !sc->keys[d][0]) continue;
         int w = snprintf(out + n, cap - n, "%s%s", n ? "." : "", sc->keys[d]);
-        if (w < 0 || (size_t)w >= cap - n)
-            break;
+        if (w < 0 || (size_t)w >= cap - n) break;
         n += (size_t)w;
     }
-    if (!out[0])
-        snprintf(out, cap, "item");
+    if (!out[0]) snprintf(out, cap, "item");
 }
 
 static int s_prescan(const char *json, size_t len, size_t max_depth, voc_err *err)
@@ -289,8 +283,8 @@ static int s_prescan(const char *json, size_t len, size_t max_depth, voc_err *er
         switch (c) {
         case '"':
             in_str = true;
-            is_key = depth > 0 && depth < S_MAX_DEPTH_TRACK && sc.is_obj[depth] &&
-                     sc.expect_key[depth];
+            is_key =
+                depth > 0 && depth < S_MAX_DEPTH_TRACK && sc.is_obj[depth] && sc.expect_key[depth];
             key_len = 0;
             break;
         case '{':
@@ -305,36 +299,34 @@ static int s_prescan(const char *json, size_t len, size_t max_depth, voc_err *er
             break;
         case '}':
         case ']':
-            if (depth > 0)
-                depth--;
+            if (depth > 0) depth--;
             break;
         case ':':
-            if (depth > 0)
-                sc.expect_key[depth] = false;
+            if (depth > 0) sc.expect_key[depth] = false;
             break;
         case ',':
-            if (depth > 0 && sc.is_obj[depth])
-                sc.expect_key[depth] = true;
+            if (depth > 0 && sc.is_obj[depth]) sc.expect_key[depth] = true;
             break;
         default:
             if (c >= 0x80)
-                return voc_err_set(err, VOC_EPARSE, "invalid byte 0x%02x outside a string at "
-                                   "offset %zu", c, i);
+                return voc_err_set(err, VOC_EPARSE,
+                                   "invalid byte 0x%02x outside a string at "
+                                   "offset %zu",
+                                   c, i);
         }
     }
     return 0;
 }
 
 static const char *const s_known_keys[] = {
-    "uid",   "source", "kind",    "created_at", "received_at", "customer_id", "account",
-    "attrs", "score",  "scale",   "subject",    "text",        "themes",      "sentiment", NULL};
+    "uid",   "source", "kind",    "created_at", "received_at", "customer_id", "account", "attrs",
+    "score", "scale",  "subject", "text",       "themes",      "sentiment",   NULL};
 
 /* Levenshtein distance, capped; used to suggest the nearest known key. */
 static size_t s_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
-    if (la > 40 || lb > 40)
-        return 99;
+    if (la > 40 || lb > 40) return 99;
     size_t row[41];
     for (size_t j = 0; j <= lb; j++)
         row[j] = j;
@@ -345,10 +337,8 @@ static size_t s_edit_distance(const char *a, const char *b)
             size_t cur = row[j];
             size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
             size_t best = prev + cost;
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
+            if (row[j] + 1 < best) best = row[j] + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
             row[j] = best;
             prev = cur;
         }
@@ -372,11 +362,10 @@ static const char *s_nearest_key(const char *key)
 
 /* Copy a string-ish field: strings as-is, integral numbers as decimal text.
  * null or "" leave *out NULL. */
-static int s_get_text(const cJSON *v, const char *field, size_t max, bool allow_number,
-                      char **out, voc_err *err)
+static int s_get_text(const cJSON *v, const char *field, size_t max, bool allow_number, char **out,
+                      voc_err *err)
 {
-    if (cJSON_IsNull(v))
-        return 0;
+    if (cJSON_IsNull(v)) return 0;
     if (allow_number && cJSON_IsNumber(v)) {
         double d = v->valuedouble;
         if (d != floor(d) || fabs(d) > 9e15)
@@ -384,8 +373,7 @@ static int s_get_text(const cJSON *v, const char *field, size_t max, bool allow_
         *out = voc_asprintf("%lld", (long long)d);
         return 0;
     }
-    if (!cJSON_IsString(v))
-        return voc_err_set(err, VOC_EPARSE, "%s: must be a string", field);
+    if (!cJSON_IsString(v)) return voc_err_set(err, VOC_EPARSE, "%s: must be a string", field);
     size_t n = strlen(v->valuestring);
     if (n > max)
         return voc_err_set(err, VOC_ELIMIT, "%s: %zu bytes exceeds the %zu-byte limit", field, n,
@@ -393,15 +381,13 @@ static int s_get_text(const cJSON *v, const char *field, size_t max, bool allow_
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)v->valuestring[i] < 0x20)
             return voc_err_set(err, VOC_EINVAL, "%s: contains a control character", field);
-    if (n)
-        *out = voc_strndup(v->valuestring, n);
+    if (n) *out = voc_strndup(v->valuestring, n);
     return 0;
 }
 
 static int s_get_time(const cJSON *v, const char *field, int64_t *out, bool *set, voc_err *err)
 {
-    if (cJSON_IsNull(v))
-        return 0;
+    if (cJSON_IsNull(v)) return 0;
     if (cJSON_IsNumber(v)) {
         double d = v->valuedouble;
         if (d != floor(d) || d < 0 || d > 1e14)
@@ -412,8 +398,7 @@ static int s_get_time(const cJSON *v, const char *field, int64_t *out, bool *set
     }
     if (!cJSON_IsString(v))
         return voc_err_set(err, VOC_EPARSE, "%s: must be a time string or epoch seconds", field);
-    if (!v->valuestring[0])
-        return 0;
+    if (!v->valuestring[0]) return 0;
     voc_err e;
     if (voc_time_parse(v->valuestring, out, &e))
         return voc_err_set(err, VOC_EINVAL, "%s: %s", field, e.msg);
@@ -424,16 +409,14 @@ static int s_get_time(const cJSON *v, const char *field, int64_t *out, bool *set
 static bool s_blank(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (!isspace((unsigned char)s[i]))
-            return false;
+        if (!isspace((unsigned char)s[i])) return false;
     return true;
 }
 
 static bool s_source_ok(const char *s)
 {
     for (; *s; s++)
-        if (!isalnum((unsigned char)*s) && !strchr("._:/-", *s))
-            return false;
+        if (!isalnum((unsigned char)*s) && !strchr("._:/-", *s)) return false;
     return true;
 }
 
@@ -451,20 +434,16 @@ static int s_decode_fields(voc_item *it, const cJSON *root, const voc_item_limit
             if (strcmp(g->string, k) == 0)
                 return voc_err_set(err, VOC_EPARSE, "%s: field appears twice", k);
         if (strcmp(k, "uid") == 0) {
-            if ((rc = s_get_text(f, "uid", S_MAX_ID, true, &it->uid, err)))
-                return rc;
+            if ((rc = s_get_text(f, "uid", S_MAX_ID, true, &it->uid, err))) return rc;
         } else if (strcmp(k, "source") == 0) {
-            if ((rc = s_get_text(f, "source", S_MAX_SOURCE, false, &it->source, err)))
-                return rc;
+            if ((rc = s_get_text(f, "source", S_MAX_SOURCE, false, &it->source, err))) return rc;
             if (it->source && !s_source_ok(it->source))
                 return voc_err_set(err, VOC_EINVAL,
                                    "source: '%s' may only hold letters, digits and ._:/-",
                                    it->source);
         } else if (strcmp(k, "kind") == 0) {
-            if (cJSON_IsNull(f))
-                continue;
-            if (!cJSON_IsString(f))
-                return voc_err_set(err, VOC_EPARSE, "kind: must be a string");
+            if (cJSON_IsNull(f)) continue;
+            if (!cJSON_IsString(f)) return voc_err_set(err, VOC_EPARSE, "kind: must be a string");
             if (voc_kind_parse(f->valuestring, &it->kind))
                 return voc_err_set(err, VOC_EINVAL,
                                    "kind: '%.40s' is not one of survey, nps, ticket, review, "
@@ -472,8 +451,7 @@ static int s_decode_fields(voc_item *it, const cJSON *root, const voc_item_limit
                                    f->valuestring);
             has_kind = true;
         } else if (strcmp(k, "created_at") == 0) {
-            if ((rc = s_get_time(f, "created_at", &it->created_at, &has_created, err)))
-                return rc;
+            if ((rc = s_get_time(f, "created_at", &it->created_at, &has_created, err))) return rc;
         } else if (strcmp(k, "received_at") == 0) {
             if ((rc = s_get_time(f, "received_at", &it->received_at, &has_received, err)))
                 return rc;
@@ -481,11 +459,9 @@ static int s_decode_fields(voc_item *it, const cJSON *root, const voc_item_limit
             if ((rc = s_get_text(f, "customer_id", S_MAX_ID, true, &it->customer_id, err)))
                 return rc;
         } else if (strcmp(k, "account") == 0) {
-            if ((rc = s_get_text(f, "account", S_MAX_ID, true, &it->account, err)))
-                return rc;
+            if ((rc = s_get_text(f, "account", S_MAX_ID, true, &it->account, err))) return rc;
         } else if (strcmp(k, "attrs") == 0) {
-            if (cJSON_IsNull(f))
-                continue;
+            if (cJSON_IsNull(f)) continue;
             if (!cJSON_IsObject(f))
                 return voc_err_set(err, VOC_EPARSE, "attrs: must be an object of strings");
             for (const cJSON *a = f->child; a; a = a->next) {
@@ -510,16 +486,14 @@ static int s_decode_fields(voc_item *it, const cJSON *root, const voc_item_limit
                 }
             }
         } else if (strcmp(k, "score") == 0) {
-            if (cJSON_IsNull(f))
-                continue;
+            if (cJSON_IsNull(f)) continue;
             if (cJSON_IsNumber(f)) {
                 score = f->valuedouble;
             } else if (cJSON_IsString(f)) {
                 const char *s = f->valuestring;
                 while (isspace((unsigned char)*s))
                     s++;
-                if (!*s)
-                    continue; /* empty cell: no score */
+                if (!*s) continue; /* empty cell: no score */
                 char *end;
                 score = strtod(s, &end);
                 while (isspace((unsigned char)*end))
@@ -534,10 +508,8 @@ static int s_decode_fields(voc_item *it, const cJSON *root, const voc_item_limit
                 return voc_err_set(err, VOC_EINVAL, "score: %g must be a whole number", score);
             has_score = true;
         } else if (strcmp(k, "scale") == 0) {
-            if (cJSON_IsNull(f))
-                continue;
-            if (!cJSON_IsString(f))
-                return voc_err_set(err, VOC_EPARSE, "scale: must be a string");
+            if (cJSON_IsNull(f)) continue;
+            if (!cJSON_IsString(f)) return voc_err_set(err, VOC_EPARSE, "scale: must be a string");
             if (strcmp(f->valuestring, "nps") == 0)
                 it->scale = VOC_SCALE_NPS;
             else if (strcmp(f->valuestring, "rating") == 0)
@@ -550,14 +522,12 @@ static int s_decode_fields(voc_item *it, const cJSON *root, const voc_item_limit
             if ((rc = s_get_text(f, "subject", lim->max_subject, false, &it->subject, err)))
                 return rc;
         } else if (strcmp(k, "text") == 0) {
-            if (cJSON_IsNull(f))
-                continue;
-            if (!cJSON_IsString(f))
-                return voc_err_set(err, VOC_EPARSE, "text: must be a string");
+            if (cJSON_IsNull(f)) continue;
+            if (!cJSON_IsString(f)) return voc_err_set(err, VOC_EPARSE, "text: must be a string");
             size_t n = strlen(f->valuestring);
             if (n > lim->max_text)
-                return voc_err_set(err, VOC_ELIMIT, "text: %zu bytes exceeds the %zu-byte limit",
-                                   n, lim->max_text);
+                return voc_err_set(err, VOC_ELIMIT, "text: %zu bytes exceeds the %zu-byte limit", n,
+                                   lim->max_text);
             it->text = voc_strndup(f->valuestring, n);
             it->text_len = n;
         } else if (strcmp(k, "themes") == 0 || strcmp(k, "sentiment") == 0) {
@@ -565,20 +535,17 @@ static int s_decode_fields(voc_item *it, const cJSON *root, const voc_item_limit
         } else {
             const char *near = s_nearest_key(k);
             if (near)
-                return voc_err_set(err, VOC_EINVAL, "unknown field '%.40s' (did you mean '%s'?)",
-                                   k, near);
+                return voc_err_set(err, VOC_EINVAL, "unknown field '%.40s' (did you mean '%s'?)", k,
+                                   near);
             return voc_err_set(err, VOC_EINVAL, "unknown field '%.40s'", k);
         }
     }
 
-    if (!it->text)
-        return voc_err_set(err, VOC_EINVAL, "text: missing");
-    if (s_blank(it->text, it->text_len))
-        return voc_err_set(err, VOC_EINVAL, "text: empty");
+    if (!it->text) return voc_err_set(err, VOC_EINVAL, "text: missing");
+    if (s_blank(it->text, it->text_len)) return voc_err_set(err, VOC_EINVAL, "text: empty");
     if (has_score) {
         if (!has_scale)
-            it->scale = (has_kind ? it->kind == VOC_KIND_NPS
-                                  : def->kind == VOC_KIND_NPS)
+            it->scale = (has_kind ? it->kind == VOC_KIND_NPS : def->kind == VOC_KIND_NPS)
                             ? VOC_SCALE_NPS
                             : VOC_SCALE_RATING;
         int lo = it->scale == VOC_SCALE_NPS ? 0 : 1, hi = it->scale == VOC_SCALE_NPS ? 10 : 5;
@@ -589,16 +556,11 @@ static int s_decode_fields(voc_item *it, const cJSON *root, const voc_item_limit
     } else if (has_scale) {
         return voc_err_set(err, VOC_EINVAL, "scale: given without a score");
     }
-    if (!has_kind)
-        it->kind = it->scale == VOC_SCALE_NPS ? VOC_KIND_NPS : def->kind;
-    if (!it->source)
-        it->source = voc_strdup(def->source ? def->source : "api");
-    if (!has_received)
-        it->received_at = def->received_at ? def->received_at : voc_time_now();
-    if (!has_created)
-        it->created_at = it->received_at;
-    if (!it->uid)
-        voc_item_derive_uid(it);
+    if (!has_kind) it->kind = it->scale == VOC_SCALE_NPS ? VOC_KIND_NPS : def->kind;
+    if (!it->source) it->source = voc_strdup(def->source ? def->source : "api");
+    if (!has_received) it->received_at = def->received_at ? def->received_at : voc_time_now();
+    if (!has_created) it->created_at = it->received_at;
+    if (!it->uid) voc_item_derive_uid(it);
     return 0;
 }
 
@@ -607,22 +569,18 @@ int voc_item_from_json(voc_item *out, const char *json, size_t len, const voc_it
 {
     voc_item_limits dl = voc_item_limits_default();
     voc_item_defaults dd = {0};
-    if (!lim)
-        lim = &dl;
-    if (!def)
-        def = &dd;
+    if (!lim) lim = &dl;
+    if (!def) def = &dd;
     voc_item_init(out);
 
     size_t start = 0;
     while (start < len && isspace((unsigned char)json[start]))
         start++;
-    if (start == len)
-        return voc_err_set(err, VOC_EPARSE, "empty payload");
+    if (start == len) return voc_err_set(err, VOC_EPARSE, "empty payload");
     if (len - start > lim->max_text * 4 + 65536)
         return voc_err_set(err, VOC_ELIMIT, "payload of %zu bytes is too large", len);
     int rc = s_prescan(json + start, len - start, lim->max_depth, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
 
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(json + start, len - start, &end, 0);
@@ -633,8 +591,10 @@ int voc_item_from_json(voc_item *out, const char *json, size_t len, const voc_it
     for (const char *p = end; p && p < json + len; p++) {
         if (!isspace((unsigned char)*p)) {
             cJSON_Delete(root);
-            return voc_err_set(err, VOC_EPARSE, "unexpected data after the JSON value at offset "
-                               "%zu", (size_t)(p - json));
+            return voc_err_set(err, VOC_EPARSE,
+                               "unexpected data after the JSON value at offset "
+                               "%zu",
+                               (size_t)(p - json));
         }
     }
     if (!cJSON_IsObject(root)) {
@@ -643,8 +603,7 @@ int voc_item_from_json(voc_item *out, const char *json, size_t len, const voc_it
     }
     rc = s_decode_fields(out, root, lim, def, err);
     cJSON_Delete(root);
-    if (rc)
-        voc_item_clear(out);
+    if (rc) voc_item_clear(out);
     return rc;
 }
 
@@ -652,8 +611,7 @@ int voc_item_from_json(voc_item *out, const char *json, size_t len, const voc_it
 
 static void s_add_str(cJSON *o, const char *k, const char *v)
 {
-    if (v)
-        cJSON_AddItemToObject(o, k, cJSON_CreateString(v));
+    if (v) cJSON_AddItemToObject(o, k, cJSON_CreateString(v));
 }
 
 char *voc_item_to_json(const voc_item *it, unsigned flags)
@@ -664,8 +622,7 @@ char *voc_item_to_json(const voc_item *it, unsigned flags)
     s_add_str(o, "source", it->source);
     s_add_str(o, "kind", voc_kind_name(it->kind));
     s_add_str(o, "created_at", voc_time_format(it->created_at, tbuf));
-    if (it->received_at)
-        s_add_str(o, "received_at", voc_time_format(it->received_at, tbuf));
+    if (it->received_at) s_add_str(o, "received_at", voc_time_format(it->received_at, tbuf));
     s_add_str(o, "customer_id", it->customer_id);
     s_add_str(o, "account", it->account);
     if (it->attr_count) {
@@ -680,14 +637,14 @@ char *voc_item_to_json(const voc_item *it, unsigned flags)
     s_add_str(o, "subject", it->subject);
     s_add_str(o, "text", it->text ? it->text : "");
     if (flags & VOC_ITEM_JSON_ANALYSIS) {
-        if (it->has_sentiment)
-            cJSON_AddNumberToObject(o, "sentiment", it->sentiment);
+        if (it->has_sentiment) cJSON_AddNumberToObject(o, "sentiment", it->sentiment);
         cJSON *arr = cJSON_AddArrayToObject(o, "themes");
         for (size_t i = 0; i < it->theme_count; i++) {
             const voc_item_theme *t = &it->themes[i];
             cJSON *th = cJSON_CreateObject();
             s_add_str(th, "id", t->id);
             cJSON_AddNumberToObject(th, "score", t->score);
+            if (t->has_sentiment) cJSON_AddNumberToObject(th, "sentiment", t->sentiment);
             cJSON *ev = cJSON_AddArrayToObject(th, "evidence");
             for (size_t k = 0; k < t->evidence_count; k++) {
                 cJSON *e = cJSON_CreateObject();

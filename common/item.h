@@ -60,6 +60,8 @@ typedef struct voc_evidence {
 typedef struct voc_item_theme {
     char *id; /* e.g. "billing.refund" */
     double score;
+    double sentiment; /* of the clauses holding the evidence, -1 .. +1 */
+    bool has_sentiment;
     voc_evidence *evidence;
     size_t evidence_count;
 } voc_item_theme;
@@ -75,7 +77,7 @@ typedef struct voc_item {
     voc_attr *attrs;
     size_t attr_count;
     voc_scale scale;
-    int score; /* meaningful when scale != VOC_SCALE_NONE */
+    int score;     /* meaningful when scale != VOC_SCALE_NONE */
     char *subject; /* NULL when none */
     char *text;    /* never NULL in a valid item */
     size_t text_len;
@@ -101,8 +103,8 @@ typedef struct voc_item_limits {
 
 /* Defaults applied by the decoder to fields the payload leaves out. */
 typedef struct voc_item_defaults {
-    const char *source; /* NULL: "api" */
-    voc_kind kind;      /* used when "kind" is absent and no scale implies one */
+    const char *source;  /* NULL: "api" */
+    voc_kind kind;       /* used when "kind" is absent and no scale implies one */
     int64_t received_at; /* 0: now */
 } voc_item_defaults;
 
@@ -142,8 +144,7 @@ const char *voc_item_attr(const voc_item *it, const char *key);
 
 /* Append a theme (copies id); returns it for adding evidence. */
 voc_item_theme *voc_item_add_theme(voc_item *it, const char *id, double score);
-void voc_item_theme_add_evidence(voc_item_theme *t, const char *rule, uint32_t start,
-                                 uint32_t end);
+void voc_item_theme_add_evidence(voc_item_theme *t, const char *rule, uint32_t start, uint32_t end);
 /* Drop the analysis fields (tokens, themes, sentiment). */
 void voc_item_clear_analysis(voc_item *it);
 

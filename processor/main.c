@@ -20,13 +20,16 @@ static const voc_opt s_options[] = {
     {"db", VOC_OPT_STR, "voc.db", "VOC_DB", "PATH", "SQLite database to store into"},
     {"listen", VOC_OPT_LIST, NULL, "VOC_LISTEN", "ENDPOINT",
      "ZeroMQ endpoint to receive batches on, e.g. ipc:///tmp/voc.sock or tcp://127.0.0.1:5555"},
-    {"rules", VOC_OPT_STR, NULL, "VOC_RULES", "FILE", "theme rule set (JSON); without it items "
+    {"rules", VOC_OPT_STR, NULL, "VOC_RULES", "FILE",
+     "theme rule set (JSON); without it items "
      "are stored untagged"},
     {"pub", VOC_OPT_STR, NULL, "VOC_PUB", "ENDPOINT", "publish tagged items here (voc tail)"},
     {"stats-interval", VOC_OPT_INT, "60", NULL, "SECONDS", "period of the summary log line"},
     {"max-text", VOC_OPT_INT, "65536", NULL, "BYTES", "reject items whose text is longer"},
     {"group-items", VOC_OPT_INT, "20000", NULL, "N",
      "most items written in one transaction when batches queue up"},
+    {"keep-pii", VOC_OPT_BOOL, "false", NULL, NULL,
+     "store text as received, without redacting e-mails, card and phone numbers"},
     {"log-level", VOC_OPT_STR, "info", "VOC_LOG_LEVEL", "LEVEL", "debug, info, warn or error"},
     {"config", VOC_OPT_STR, NULL, "VOC_PROCESSOR_CONFIG", "FILE", "JSON file of these options"},
     {0},
@@ -120,21 +123,18 @@ int main(int argc, char **argv)
         .stats_interval_ms = (int)voc_opts_int(opts, "stats-interval") * 1000,
         .max_group_items = (int)voc_opts_int(opts, "group-items"),
         .limits = limits,
+        .keep_pii = voc_opts_bool(opts, "keep-pii"),
     };
     if (voc_processor_new(&proc, ctx, &cfg, &err) == 0) {
         VOC_LOG_INFO("processor", "ready db=%s", cfg.db_path);
-        if (voc_processor_run(proc, s_stop_pipe[0], &err) == 0)
-            status = EXIT_OK;
+        if (voc_processor_run(proc, s_stop_pipe[0], &err) == 0) status = EXIT_OK;
     }
-    if (status != EXIT_OK)
-        fprintf(stderr, "voc-processor: %s\n", err.msg);
+    if (status != EXIT_OK) fprintf(stderr, "voc-processor: %s\n", err.msg);
     free(eps);
 out:
     voc_processor_destroy(&proc);
-    if (ctx)
-        zmq_ctx_term(ctx);
+    if (ctx) zmq_ctx_term(ctx);
     voc_opts_destroy(&opts);
-    if (status == EXIT_OK)
-        VOC_LOG_INFO("processor", "stopped cleanly");
+    if (status == EXIT_OK) VOC_LOG_INFO("processor", "stopped cleanly");
     return status;
 }

@@ -2,6 +2,7 @@
 #include "processor/pipeline.h"
 
 #include "common/alloc.h"
+#include "processor/redact.h"
 #include "processor/sentiment.h"
 #include "processor/tokenize.h"
 
@@ -13,6 +14,9 @@ struct voc_pipeline {
     voc_matcher *matcher;
     voc_tokenizer *tokenizer;
     voc_sentiment *sentiment;
+    voc_redactor *redactor;
+    bool keep_pii;
+    voc_redact_counts redactions;
 };
 
 typedef int (*s_stage_fn)(voc_pipeline *p, voc_item *it, voc_err *err);
@@ -82,6 +86,18 @@ static int s_normalize(voc_pipeline *p, voc_item *it, voc_err *err)
     return 0;
 }
 
+static int s_redact(voc_pipeline *p, voc_item *it, voc_err *err)
+{
+    (void)err;
+    if (p->keep_pii) return 0;
+    voc_redact(p->redactor, &it->text, &it->text_len, &p->redactions);
+    if (it->subject) {
+        size_t sl = strlen(it->subject);
+        voc_redact(p->redactor, &it->subject, &sl, &p->redactions);
+    }
+    return 0;
+}
+
 static int s_tokenize(voc_pipeline *p, voc_item *it, voc_err *err)
 {
     return voc_tokenize_item(p->tokenizer, it, err);
@@ -100,9 +116,7 @@ static int s_sentiment(voc_pipeline *p, voc_item *it, voc_err *err)
 }
 
 static const s_stage s_stages[] = {
-    {"normalize", s_normalize},
-    {"tokenize", s_tokenize},
-    {"tag", s_tag},
+    {"normalize", s_normalize}, {"redact", s_redact}, {"tokenize", s_tokenize}, {"tag", s_tag},
     {"sentiment", s_sentiment},
 };
 
@@ -114,8 +128,14 @@ int voc_pipeline_new(voc_pipeline **out, const voc_rules *rules, voc_err *err)
     if ((rc = voc_tokenizer_new(&p->tokenizer, rules ? voc_rules_stop_words(rules) : NULL, err)))
         goto fail;
     if (rules && (rc = voc_matcher_new(&p->matcher, rules, NULL, err))) goto fail;
-    if ((rc = voc_sentiment_new(&p->sentiment, rules ? voc_rules_negations(rules) : NULL, err)))
+    const voc_lexicon_entry *lex = NULL;
+    size_t nlex = rules ? voc_rules_lexicon(rules, &lex) : 0;
+    if ((rc = voc_sentiment_new(&p->sentiment, rules ? voc_rules_negations(rules) : NULL, lex, nlex,
+                                err)))
         goto fail;
+    const voc_redact_rule *red = NULL;
+    size_t nred = rules ? voc_rules_redactions(rules, &red) : 0;
+    if ((rc = voc_redactor_new(&p->redactor, red, nred, err))) goto fail;
     *out = p;
     return 0;
 fail:
@@ -129,6 +149,7 @@ void voc_pipeline_destroy(voc_pipeline **self_p)
     voc_matcher_destroy(&(*self_p)->matcher);
     voc_tokenizer_destroy(&(*self_p)->tokenizer);
     voc_sentiment_destroy(&(*self_p)->sentiment);
+    voc_redactor_destroy(&(*self_p)->redactor);
     free(*self_p);
     *self_p = NULL;
 }
@@ -141,4 +162,14 @@ int voc_pipeline_run(voc_pipeline *p, voc_item *it, voc_err *err)
         if (rc) return rc;
     }
     return 0;
+}
+
+void voc_pipeline_keep_pii(voc_pipeline *p, bool keep)
+{
+    p->keep_pii = keep;
+}
+
+const voc_redact_counts *voc_pipeline_redactions(const voc_pipeline *p)
+{
+    return &p->redactions;
 }

@@ -64,17 +64,13 @@ int voc_processor_new(voc_processor **out, void *zmq_ctx, const voc_processor_co
     int rc = 0;
     voc_processor *p = voc_calloc(1, sizeof *p);
     p->cfg = *cfg;
-    if (p->cfg.max_group_items <= 0)
-        p->cfg.max_group_items = 20000;
-    if (p->cfg.retry_after_ms <= 0)
-        p->cfg.retry_after_ms = 1000;
+    if (p->cfg.max_group_items <= 0) p->cfg.max_group_items = 20000;
+    if (p->cfg.retry_after_ms <= 0) p->cfg.retry_after_ms = 1000;
     *out = NULL;
 
-    if ((rc = voc_store_open(&p->store, cfg->db_path, 0, err)))
-        goto out;
+    if ((rc = voc_store_open(&p->store, cfg->db_path, 0, err))) goto out;
     if (cfg->rules_path) {
-        if ((rc = voc_rules_load(&p->rules, cfg->rules_path, err)))
-            goto out;
+        if ((rc = voc_rules_load(&p->rules, cfg->rules_path, err))) goto out;
         if ((rc = voc_store_rule_set(p->store, voc_rules_hash(p->rules), voc_rules_name(p->rules),
                                      voc_rules_body(p->rules), &p->rule_set_id, err)))
             goto out;
@@ -84,8 +80,8 @@ int voc_processor_new(voc_processor **out, void *zmq_ctx, const voc_processor_co
     } else {
         VOC_LOG_WARN("processor", "no --rules given: items are stored without themes");
     }
-    if ((rc = voc_pipeline_new(&p->pipeline, p->rules, err)))
-        goto out;
+    if ((rc = voc_pipeline_new(&p->pipeline, p->rules, err))) goto out;
+    voc_pipeline_keep_pii(p->pipeline, p->cfg.keep_pii);
 
     p->router = zmq_socket(zmq_ctx, ZMQ_ROUTER);
     if (!p->router) {
@@ -119,16 +115,14 @@ int voc_processor_new(voc_processor **out, void *zmq_ctx, const voc_processor_co
         }
     }
 out:
-    if (rc)
-        voc_processor_destroy(&p);
+    if (rc) voc_processor_destroy(&p);
     *out = p;
     return rc;
 }
 
 void voc_processor_destroy(voc_processor **self_p)
 {
-    if (!self_p || !*self_p)
-        return;
+    if (!self_p || !*self_p) return;
     voc_processor *p = *self_p;
     for (size_t i = 0; i < S_MAX_GROUP_BATCHES; i++) {
         voc_zmsg_close(&p->pending[i]);
@@ -136,10 +130,8 @@ void voc_processor_destroy(voc_processor **self_p)
         free(p->pending[i].frames);
         voc_wire_ack_clear(&p->acks[i]);
     }
-    if (p->router)
-        zmq_close(p->router);
-    if (p->pub)
-        zmq_close(p->pub);
+    if (p->router) zmq_close(p->router);
+    if (p->pub) zmq_close(p->pub);
     s_publish_queue(p, false);
     free(p->pub_queue);
     voc_pipeline_destroy(&p->pipeline);
@@ -178,8 +170,7 @@ static int s_handle_item(voc_processor *p, const voc_frame *f, uint32_t index, v
     voc_item it;
     voc_err why;
     int rc = voc_item_from_json(&it, f->data, f->len, &p->cfg.limits, NULL, &why);
-    if (rc == 0)
-        rc = voc_pipeline_run(p->pipeline, &it, &why);
+    if (rc == 0) rc = voc_pipeline_run(p->pipeline, &it, &why);
     if (rc) {
         VOC_LOG_DEBUG("processor", "rejected index=%u reason=\"%s\"", index, why.msg);
         voc_wire_ack_add_reject(ack, index, it.uid, why.msg);
@@ -205,14 +196,13 @@ static int s_handle_item(voc_processor *p, const voc_frame *f, uint32_t index, v
     return rc;
 }
 
-static void s_reply_error(voc_processor *p, const voc_frame *rid, voc_msg_type type,
-                          uint64_t seq, const char *msg, int retry_ms)
+static void s_reply_error(voc_processor *p, const voc_frame *rid, voc_msg_type type, uint64_t seq,
+                          const char *msg, int retry_ms)
 {
     char *body;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "error", msg);
-    if (retry_ms > 0)
-        cJSON_AddNumberToObject(o, "retry_after_ms", retry_ms);
+    if (retry_ms > 0) cJSON_AddNumberToObject(o, "retry_after_ms", retry_ms);
     body = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     voc_err e;
@@ -241,8 +231,8 @@ static int s_flush(voc_processor *p)
         voc_store_rollback(p->store);
 
     if (rc) {
-        VOC_LOG_ERROR("processor", "transaction failed, batches not acked: %s batches=%zu",
-                      err.msg, p->npending);
+        VOC_LOG_ERROR("processor", "transaction failed, batches not acked: %s batches=%zu", err.msg,
+                      p->npending);
         for (size_t b = 0; b < p->npending; b++) {
             s_reply_error(p, &p->pending[b].frames[0], VOC_MSG_NACK, p->seqs[b], err.msg,
                           p->cfg.retry_after_ms);
@@ -256,8 +246,8 @@ static int s_flush(voc_processor *p)
             voc_err e;
             if (voc_wire_send_reply(p->router, &p->pending[b].frames[0], VOC_MSG_ACK, p->seqs[b],
                                     body, &e))
-                VOC_LOG_WARN("processor", "ack failed seq=%llu: %s",
-                             (unsigned long long)p->seqs[b], e.msg);
+                VOC_LOG_WARN("processor", "ack failed seq=%llu: %s", (unsigned long long)p->seqs[b],
+                             e.msg);
             free(body);
             p->stats.batches++;
             p->stats.items += ack->items;
@@ -287,8 +277,7 @@ static int s_receive(voc_processor *p, int flags, size_t *group_items, voc_err *
 {
     voc_zmsg *m = &p->pending[p->npending];
     int rc = voc_zmsg_recv(m, p->router, flags, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     voc_wire_msg msg;
     voc_err why;
     if (m->count < 2) {
@@ -314,14 +303,23 @@ static int s_receive(voc_processor *p, int flags, size_t *group_items, voc_err *
 static void s_summary(voc_processor *p, int64_t elapsed_ms)
 {
     voc_processor_stats *s = &p->stats, *l = &p->last_summary;
+    const voc_redact_counts *rc = voc_pipeline_redactions(p->pipeline);
+    s->redacted = 0;
+    for (int k = 0; k < VOC_REDACT_KINDS; k++)
+        s->redacted += rc->n[k];
     double secs = elapsed_ms > 0 ? (double)elapsed_ms / 1000.0 : 1.0;
-    VOC_LOG_INFO("processor",
-                 "summary batches=%llu items=%llu inserted=%llu updated=%llu duplicates=%llu "
-                 "rejected=%llu nacked=%llu rate=%.0f/s",
-                 (unsigned long long)s->batches, (unsigned long long)s->items,
-                 (unsigned long long)s->inserted, (unsigned long long)s->updated,
-                 (unsigned long long)s->duplicates, (unsigned long long)s->rejected,
-                 (unsigned long long)s->nacked, (double)(s->items - l->items) / secs);
+    VOC_LOG_INFO(
+        "processor",
+        "summary batches=%llu items=%llu inserted=%llu updated=%llu duplicates=%llu "
+        "rejected=%llu nacked=%llu redacted=%llu (email=%llu card=%llu phone=%llu "
+        "custom=%llu) rate=%.0f/s",
+        (unsigned long long)s->batches, (unsigned long long)s->items,
+        (unsigned long long)s->inserted, (unsigned long long)s->updated,
+        (unsigned long long)s->duplicates, (unsigned long long)s->rejected,
+        (unsigned long long)s->nacked, (unsigned long long)s->redacted,
+        (unsigned long long)rc->n[VOC_REDACT_EMAIL], (unsigned long long)rc->n[VOC_REDACT_CARD],
+        (unsigned long long)rc->n[VOC_REDACT_PHONE], (unsigned long long)rc->n[VOC_REDACT_CUSTOM],
+        (double)(s->items - l->items) / secs);
     *l = *s;
 }
 
@@ -333,15 +331,12 @@ int voc_processor_run(voc_processor *p, int stop_fd, voc_err *err)
         long timeout = -1;
         if (p->cfg.stats_interval_ms > 0) {
             timeout = (long)(last_summary + p->cfg.stats_interval_ms - s_now_ms());
-            if (timeout < 0)
-                timeout = 0;
+            if (timeout < 0) timeout = 0;
         }
         int n = zmq_poll(items, stop_fd >= 0 ? 2 : 1, timeout);
         if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == ETERM)
-                break;
+            if (errno == EINTR) continue;
+            if (errno == ETERM) break;
             return voc_err_set(err, VOC_EZMQ, "poll: %s", zmq_strerror(errno));
         }
         if (stop_fd >= 0 && (items[1].revents & ZMQ_POLLIN)) {
@@ -354,19 +349,15 @@ int voc_processor_run(voc_processor *p, int stop_fd, voc_err *err)
             while (p->npending < S_MAX_GROUP_BATCHES &&
                    group_items < (size_t)p->cfg.max_group_items) {
                 rc = s_receive(p, ZMQ_DONTWAIT, &group_items, err);
-                if (rc)
-                    break;
+                if (rc) break;
             }
-            if (p->npending)
-                s_flush(p);
+            if (p->npending) s_flush(p);
             if (rc && rc != VOC_EBUSY) {
-                if (errno == ETERM)
-                    break;
+                if (errno == ETERM) break;
                 VOC_LOG_WARN("processor", "%s", err->msg);
             }
         }
-        if (p->cfg.stats_interval_ms > 0 &&
-            s_now_ms() - last_summary >= p->cfg.stats_interval_ms) {
+        if (p->cfg.stats_interval_ms > 0 && s_now_ms() - last_summary >= p->cfg.stats_interval_ms) {
             int64_t now = s_now_ms();
             s_summary(p, now - last_summary);
             last_summary = now;

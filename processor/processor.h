@@ -10,6 +10,7 @@
 #include "common/err.h"
 #include "common/item.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct voc_processor voc_processor;
@@ -22,6 +23,7 @@ typedef struct voc_processor_config {
     int stats_interval_ms;     /* periodic summary at info level; 0 = off */
     int max_group_items;       /* items per transaction when batches queue */
     int retry_after_ms;        /* told to collectors in a NACK */
+    bool keep_pii;             /* skip the redact stage */
     voc_item_limits limits;
 } voc_processor_config;
 
@@ -34,6 +36,7 @@ typedef struct voc_processor_stats {
     uint64_t rejected;
     uint64_t nacked;
     uint64_t transactions;
+    uint64_t redacted; /* PII replaced by placeholders */
 } voc_processor_stats;
 
 /* Open the store, load the rules, bind the sockets. zmq_ctx is borrowed.

@@ -80,8 +80,12 @@ struct voc_rules {
     char hash[65];
     char *body;
     size_t body_len;
-    char **stop_words; /* NULL-terminated */
-    char **negations;  /* NULL-terminated */
+    char **stop_words;       /* NULL-terminated */
+    char **negations;        /* NULL-terminated */
+    voc_redact_rule *redact; /* strings owned */
+    size_t redact_count;
+    voc_lexicon_entry *lexicon; /* words owned */
+    size_t lexicon_count;
     s_theme *themes;
     size_t theme_count;
     size_t theme_cap;
@@ -93,8 +97,9 @@ struct voc_rules {
 
 /* ---- loading ------------------------------------------------------------ */
 
-static const char *const s_top_keys[] = {"name",      "description", "stop_words",
-                                         "negations", "themes",      NULL};
+static const char *const s_top_keys[] = {"name",    "description", "stop_words", "negations",
+                                         "lexicon", "redact",      "themes",     NULL};
+static const char *const s_redact_keys[] = {"name", "regex", NULL};
 static const char *const s_theme_keys[] = {"id",       "name",     "description", "threshold",
                                            "patterns", "keywords", "exclude",     "kinds",
                                            "sources",  "themes",   NULL};
@@ -445,6 +450,52 @@ static int s_parse_theme(voc_rules *r, voc_tokenizer *tok, const cJSON *obj, lon
     return 0;
 }
 
+static int s_parse_redact(voc_rules *r, const cJSON *v, voc_err *err)
+{
+    if (!cJSON_IsArray(v))
+        return voc_err_set(err, VOC_EPARSE,
+                           "redact must be an array of {\"name\": ..., \"regex\": ...}");
+    r->redact = voc_calloc((size_t)cJSON_GetArraySize(v) + 1, sizeof *r->redact);
+    size_t i = 0;
+    for (const cJSON *e = v->child; e; e = e->next, i++) {
+        char where[64];
+        snprintf(where, sizeof where, "redact[%zu]: ", i);
+        if (!cJSON_IsObject(e)) return voc_err_set(err, VOC_EPARSE, "%smust be an object", where);
+        int rc = s_check_keys(e, s_redact_keys, where, err);
+        if (rc) return rc;
+        const char *name = s_str_field(e, "name"), *rx = s_str_field(e, "regex");
+        if (!name || !s_valid_segment(name, strlen(name)))
+            return voc_err_set(err, VOC_EINVAL,
+                               "%s\"name\" must be 1-64 characters of a-z, "
+                               "0-9, _ or -",
+                               where);
+        if (!rx || !*rx)
+            return voc_err_set(err, VOC_EPARSE, "%s\"regex\" must be a non-empty string", where);
+        pcre2_code *re = NULL;
+        if ((rc = s_compile(r, rx, where, &re, err))) return rc;
+        pcre2_code_free(re);
+        r->redact[r->redact_count++] = (voc_redact_rule){voc_strdup(name), voc_strdup(rx)};
+    }
+    return 0;
+}
+
+static int s_parse_lexicon(voc_rules *r, const cJSON *v, voc_err *err)
+{
+    if (!cJSON_IsObject(v))
+        return voc_err_set(err, VOC_EPARSE, "lexicon must be an object {\"word\": valence}");
+    r->lexicon = voc_calloc((size_t)cJSON_GetArraySize(v) + 1, sizeof *r->lexicon);
+    for (const cJSON *e = v->child; e; e = e->next) {
+        if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble) || e->valuedouble < -5 ||
+            e->valuedouble > 5)
+            return voc_err_set(err, VOC_EINVAL,
+                               "lexicon \"%s\": valence must be a number "
+                               "from -5 to 5",
+                               e->string);
+        r->lexicon[r->lexicon_count++] = (voc_lexicon_entry){voc_strdup(e->string), e->valuedouble};
+    }
+    return 0;
+}
+
 static void s_sha256_hex(const char *data, size_t len, char out[65])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -494,6 +545,11 @@ int voc_rules_parse(voc_rules **out, const char *json, size_t len, const char *o
     } else {
         r->stop_words = voc_calloc(1, sizeof *r->stop_words);
     }
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "redact")) && (rc = s_parse_redact(r, v, err)))
+        goto fail;
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "lexicon")) &&
+        (rc = s_parse_lexicon(r, v, err)))
+        goto fail;
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "negations"))) {
         if ((rc = s_parse_strings(v, "negations", NULL, &r->negations, NULL, err))) goto fail;
     } else {
@@ -597,6 +653,14 @@ void voc_rules_destroy(voc_rules **self_p)
     free(r->kwindex);
     s_free_list(r->stop_words);
     s_free_list(r->negations);
+    for (size_t i = 0; i < r->redact_count; i++) {
+        free((char *)r->redact[i].name);
+        free((char *)r->redact[i].regex);
+    }
+    free(r->redact);
+    for (size_t i = 0; i < r->lexicon_count; i++)
+        free((char *)r->lexicon[i].word);
+    free(r->lexicon);
     free(r->name);
     free(r->description);
     free(r->body);
@@ -623,6 +687,16 @@ size_t voc_rules_theme_count(const voc_rules *r)
 const char *voc_rules_theme_id(const voc_rules *r, size_t i)
 {
     return i < r->theme_count ? r->themes[i].id : NULL;
+}
+size_t voc_rules_redactions(const voc_rules *r, const voc_redact_rule **out)
+{
+    *out = r->redact;
+    return r->redact_count;
+}
+size_t voc_rules_lexicon(const voc_rules *r, const voc_lexicon_entry **out)
+{
+    *out = r->lexicon;
+    return r->lexicon_count;
 }
 long voc_rules_theme_index(const voc_rules *r, const char *id)
 {

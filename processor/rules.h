@@ -17,6 +17,8 @@
 
 #include "common/err.h"
 #include "common/item.h"
+#include "processor/redact.h"
+#include "processor/sentiment.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -43,6 +45,11 @@ const char *voc_rules_body(const voc_rules *r);
 size_t voc_rules_theme_count(const voc_rules *r);
 /* Theme id by index (0 .. count-1), in file order, parents before children. */
 const char *voc_rules_theme_id(const voc_rules *r, size_t i);
+
+/* The rule set's own redaction patterns ("redact") and sentiment lexicon
+ * entries ("lexicon"). Borrowed; valid until destroy. */
+size_t voc_rules_redactions(const voc_rules *r, const voc_redact_rule **out);
+size_t voc_rules_lexicon(const voc_rules *r, const voc_lexicon_entry **out);
 
 /* Index of the theme with this id, or -1. */
 long voc_rules_theme_index(const voc_rules *r, const char *id);

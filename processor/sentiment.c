@@ -212,7 +212,8 @@ static void s_put(s_slot *tab, size_t cap, const char *key, double value)
     s->value = value;
 }
 
-int voc_sentiment_new(voc_sentiment **out, const char *const *negations, voc_err *err)
+int voc_sentiment_new(voc_sentiment **out, const char *const *negations,
+                      const voc_lexicon_entry *lexicon, size_t lexicon_count, voc_err *err)
 {
     *out = NULL;
     voc_tokenizer *tok = NULL;
@@ -220,7 +221,21 @@ int voc_sentiment_new(voc_sentiment **out, const char *const *negations, voc_err
     if (rc) return rc;
     voc_sentiment *s = voc_calloc(1, sizeof *s);
     s->lex_cap = 512;
+    while (s->lex_cap < (lexicon_count + 200) * 2)
+        s->lex_cap *= 2;
     s->lex = voc_calloc(s->lex_cap, sizeof *s->lex);
+    /* The team's words first: the first entry of a stem wins. */
+    for (size_t i = 0; i < lexicon_count; i++) {
+        char lower[128], stem[128];
+        size_t n = strlen(lexicon[i].word);
+        if (n >= sizeof lower) n = sizeof lower - 1;
+        for (size_t k = 0; k < n; k++) {
+            char c = lexicon[i].word[k];
+            lower[k] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+        }
+        voc_tokenizer_stem(tok, lower, n, stem, sizeof stem);
+        s_put(s->lex, s->lex_cap, stem, lexicon[i].valence);
+    }
     for (size_t i = 0; i < sizeof s_lexicon / sizeof s_lexicon[0]; i++) {
         char stem[128];
         voc_tokenizer_stem(tok, s_lexicon[i].word, strlen(s_lexicon[i].word), stem, sizeof stem);
@@ -276,13 +291,44 @@ double voc_sentiment_word(const voc_sentiment *s, const char *word)
 /* How far back a cue reaches, in tokens. */
 #define S_CUE_REACH 3
 
+static double s_squash(double x)
+{
+    return x / sqrt(x * x + 15.0);
+}
+
+static bool s_clause_break(const char *text, uint32_t from, uint32_t to)
+{
+    for (uint32_t i = from; i < to; i++) {
+        char c = text[i];
+        if (c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == '\n')
+            return true;
+    }
+    return false;
+}
+
+/* The clause of the token at or after byte offset `at`. */
+static size_t s_clause_at(const voc_item *it, const size_t *clause, uint32_t at)
+{
+    for (size_t i = 0; i < it->token_count; i++)
+        if (it->tokens[i].end > at) return clause[i];
+    return it->token_count ? clause[it->token_count - 1] : 0;
+}
+
 void voc_sentiment_score(const voc_sentiment *s, voc_item *it)
 {
+    size_t n = it->token_count;
+    double *val = calloc(n ? n : 1, sizeof *val);
+    size_t *clause = calloc(n ? n : 1, sizeof *clause);
     double before = 0, after = 0;
-    bool seen_but = false;
-    size_t last_neg = SIZE_MAX, last_int = SIZE_MAX, last_dim = SIZE_MAX;
-    for (size_t i = 0; i < it->token_count; i++) {
+    bool seen_but = false, opinion = false;
+    size_t cl = 0, last_neg = SIZE_MAX, last_int = SIZE_MAX, last_dim = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
         const voc_token *t = &it->tokens[i];
+        if (i && s_clause_break(it->text, it->tokens[i - 1].end, t->start)) {
+            cl++;
+            last_neg = last_int = last_dim = SIZE_MAX; /* cues stop at a clause end */
+        }
+        clause[i] = cl;
         const char *norm = it->token_arena + t->norm;
         const s_slot *cue = s_find(s->cue, s->cue_cap, norm);
         if (cue->key) {
@@ -299,18 +345,52 @@ void voc_sentiment_score(const voc_sentiment *s, voc_item *it)
             before += after;
             after = 0;
             seen_but = true;
+            clause[i] = ++cl;
+            last_neg = last_int = last_dim = SIZE_MAX;
             continue;
         }
         const s_slot *e = s_find(s->lex, s->lex_cap, it->token_arena + t->stem);
-        if (!e->key) continue;
+        if (!e->key || e->value == 0) continue;
         double v = e->value;
         if (last_int != SIZE_MAX && i - last_int <= 2) v *= 1.5;
         if (last_dim != SIZE_MAX && i - last_dim <= 2) v *= 0.6;
         if (last_neg != SIZE_MAX && i - last_neg <= S_CUE_REACH)
             v *= -0.6; /* "not great" is negative, but less than "awful" */
+        val[i] = v;
         after += v;
+        opinion = true;
     }
-    double sum = seen_but ? 0.5 * before + 1.5 * after : after;
-    it->sentiment = sum / sqrt(sum * sum + 15.0);
+    double text = s_squash(seen_but ? 0.5 * before + 1.5 * after : after);
+    double score = text;
+    if (it->scale != VOC_SCALE_NONE) {
+        double sv = it->scale == VOC_SCALE_NPS ? (it->score - 5) / 5.0 : (it->score - 3) / 2.0;
+        score = opinion ? 0.65 * text + 0.35 * sv : 0.5 * sv;
+    }
+    it->sentiment = score;
     it->has_sentiment = true;
+
+    for (size_t t = 0; t < it->theme_count; t++) {
+        voc_item_theme *th = &it->themes[t];
+        double sum = 0;
+        bool any = false;
+        size_t seen[16];
+        size_t nseen = 0;
+        for (size_t e = 0; e < th->evidence_count && nseen < 16; e++) {
+            size_t c = s_clause_at(it, clause, th->evidence[e].start);
+            bool dup = false;
+            for (size_t k = 0; k < nseen; k++)
+                dup = dup || seen[k] == c;
+            if (dup) continue;
+            seen[nseen++] = c;
+            for (size_t i = 0; i < n; i++)
+                if (clause[i] == c && val[i] != 0) {
+                    sum += val[i];
+                    any = true;
+                }
+        }
+        th->sentiment = any ? s_squash(sum) : score;
+        th->has_sentiment = true;
+    }
+    free(val);
+    free(clause);
 }

@@ -69,6 +69,8 @@ static const char *const s_migrations[] = {
     "  payload BLOB NOT NULL,"
     "  payload_hash TEXT NOT NULL UNIQUE);"
     "CREATE INDEX dead_letters_received_at ON dead_letters(received_at);",
+    /* 2: per-tag sentiment (the clauses holding the theme's evidence) */
+    "ALTER TABLE item_themes ADD COLUMN sentiment REAL;",
 };
 
 #define S_NMIGRATIONS (sizeof s_migrations / sizeof s_migrations[0])
@@ -98,7 +100,8 @@ static const char *const s_sql[S_NSTMT] = {
                  " WHERE uid=?1",
     [S_DEL_THEMES] = "DELETE FROM item_themes WHERE item_id = ?1",
     [S_INS_THEME] = "INSERT OR REPLACE INTO item_themes (item_id, theme, score, evidence,"
-                    " rule_set_id, created_at, kind, source) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+                    " rule_set_id, created_at, kind, source, sentiment)"
+                    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
     [S_DEAD] = "INSERT OR IGNORE INTO dead_letters (received_at, source, uid, reason, payload,"
                " payload_hash) VALUES (?1,?2,?3,?4,?5,?6)",
     [S_RULE_INS] = "INSERT OR IGNORE INTO rule_sets (hash, name, loaded_at, body)"
@@ -380,6 +383,7 @@ static int s_put_themes(voc_store *s, int64_t item_id, const voc_item *it, int64
         sqlite3_bind_int64(st, 6, it->created_at);
         s_bind_text(st, 7, voc_kind_name(it->kind));
         s_bind_text(st, 8, it->source);
+        if (it->themes[i].has_sentiment) sqlite3_bind_double(st, 9, it->themes[i].sentiment);
         free(ev);
         int rc = s_step_done(s, st, err, "inserting theme");
         if (rc) return rc;
@@ -715,10 +719,11 @@ int voc_store_get_item(voc_store *s, const char *uid, voc_item *out, voc_item_me
         meta->rule_set_name = s_col_dup(st, 16);
         meta->rule_set_hash = s_col_dup(st, 17);
     }
-    src = sqlite3_prepare_v2(s->db,
-                             "SELECT theme, score, evidence FROM item_themes WHERE item_id = ?1"
-                             " ORDER BY theme",
-                             -1, &tst, NULL);
+    src = sqlite3_prepare_v2(
+        s->db,
+        "SELECT theme, score, evidence, sentiment FROM item_themes WHERE item_id = ?1"
+        " ORDER BY theme",
+        -1, &tst, NULL);
     if (src != SQLITE_OK) {
         rc = s_db_err(s, src, err, "prepare themes");
         goto out;
@@ -728,6 +733,10 @@ int voc_store_get_item(voc_store *s, const char *uid, voc_item *out, voc_item_me
         voc_item_theme *t = voc_item_add_theme(out, (const char *)sqlite3_column_text(tst, 0),
                                                sqlite3_column_double(tst, 1));
         s_evidence_from_json(t, (const char *)sqlite3_column_text(tst, 2));
+        if (sqlite3_column_type(tst, 3) != SQLITE_NULL) {
+            t->sentiment = sqlite3_column_double(tst, 3);
+            t->has_sentiment = true;
+        }
     }
     if (src != SQLITE_DONE) rc = s_db_err(s, src, err, "reading themes");
 out:

@@ -13,7 +13,7 @@ static voc_tokenizer *s_tok;
 static void s_setup(void)
 {
     voc_err err = {0};
-    cr_assert_eq(voc_sentiment_new(&s_sent, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(voc_sentiment_new(&s_sent, NULL, NULL, 0, &err), 0, "%s", err.msg);
     cr_assert_eq(voc_tokenizer_new(&s_tok, NULL, &err), 0, "%s", err.msg);
 }
 
@@ -103,7 +103,7 @@ Test(sentiment, custom_negations)
     voc_sentiment *s = NULL;
     const char *neg[] = {"nie", NULL};
     voc_err err = {0};
-    cr_assert_eq(voc_sentiment_new(&s, neg, &err), 0);
+    cr_assert_eq(voc_sentiment_new(&s, neg, NULL, 0, &err), 0);
     voc_item it;
     voc_item_init(&it);
     it.text = strdup("nie good");
@@ -111,6 +111,95 @@ Test(sentiment, custom_negations)
     cr_assert_eq(voc_tokenize_item(s_tok, &it, &err), 0);
     voc_sentiment_score(s, &it);
     cr_assert_lt(it.sentiment, 0);
+    voc_item_clear(&it);
+    voc_sentiment_destroy(&s);
+}
+
+/* Score a text with themes whose evidence spans the given words. */
+static voc_item s_scored_with_themes(const char *text, const char *const *ids,
+                                     const char *const *words, size_t n)
+{
+    voc_item it;
+    voc_item_init(&it);
+    it.text = strdup(text);
+    it.text_len = strlen(text);
+    voc_err err = {0};
+    cr_assert_eq(voc_tokenize_item(s_tok, &it, &err), 0);
+    for (size_t i = 0; i < n; i++) {
+        const char *at = strstr(text, words[i]);
+        cr_assert_not_null(at);
+        voc_item_theme *t = voc_item_add_theme(&it, ids[i], 1.0);
+        voc_item_theme_add_evidence(t, "keyword:x", (uint32_t)(at - text),
+                                    (uint32_t)(at - text + strlen(words[i])));
+    }
+    voc_sentiment_score(s_sent, &it);
+    return it;
+}
+
+Test(sentiment, per_theme_from_its_clause)
+{
+    const char *ids[] = {"support", "billing"}, *words[] = {"support", "billing"};
+    voc_item it = s_scored_with_themes("Great support, terrible billing", ids, words, 2);
+    cr_assert(it.themes[0].has_sentiment && it.themes[1].has_sentiment);
+    cr_assert_gt(it.themes[0].sentiment, 0.3, "support: %f", it.themes[0].sentiment);
+    cr_assert_lt(it.themes[1].sentiment, -0.3, "billing: %f", it.themes[1].sentiment);
+    voc_item_clear(&it);
+
+    /* A neutral clause falls back to the item's sentiment. */
+    const char *ids2[] = {"billing"}, *words2[] = {"invoice"};
+    it = s_scored_with_themes("Where is the invoice? The app is awful", ids2, words2, 1);
+    cr_assert_float_eq(it.themes[0].sentiment, it.sentiment, 1e-9);
+    cr_assert_lt(it.sentiment, 0);
+    voc_item_clear(&it);
+}
+
+Test(sentiment, nps_score_is_blended_in)
+{
+    voc_item it;
+    voc_item_init(&it);
+    it.text = strdup("the invoice arrived");
+    it.text_len = strlen(it.text);
+    it.scale = VOC_SCALE_NPS;
+    it.score = 0;
+    voc_err err = {0};
+    cr_assert_eq(voc_tokenize_item(s_tok, &it, &err), 0);
+    voc_sentiment_score(s_sent, &it);
+    cr_assert_float_eq(it.sentiment, -0.5, 1e-9, "no opinion words: half the score's pull");
+    it.score = 10;
+    voc_sentiment_score(s_sent, &it);
+    cr_assert_float_eq(it.sentiment, 0.5, 1e-9);
+    voc_item_clear(&it);
+
+    /* Opinion words and a detractor score: both count. */
+    voc_item_init(&it);
+    it.text = strdup("I love the editor");
+    it.text_len = strlen(it.text);
+    cr_assert_eq(voc_tokenize_item(s_tok, &it, &err), 0);
+    voc_sentiment_score(s_sent, &it);
+    double text_only = it.sentiment;
+    it.scale = VOC_SCALE_NPS;
+    it.score = 2;
+    voc_sentiment_score(s_sent, &it);
+    cr_assert_lt(it.sentiment, text_only);
+    cr_assert_gt(it.sentiment, 0);
+    voc_item_clear(&it);
+}
+
+Test(sentiment, team_lexicon_overrides_and_adds)
+{
+    voc_sentiment *s = NULL;
+    voc_lexicon_entry lex[] = {{"Sunset", -2.0}, {"slow", 0}};
+    voc_err err = {0};
+    cr_assert_eq(voc_sentiment_new(&s, NULL, lex, 2, &err), 0);
+    cr_assert_float_eq(voc_sentiment_word(s, "sunsetting"), -2.0, 1e-9, "stemmed team word");
+    cr_assert_float_eq(voc_sentiment_word(s, "slow"), 0.0, 1e-9, "0 removes a built-in word");
+    voc_item it;
+    voc_item_init(&it);
+    it.text = strdup("so slow");
+    it.text_len = strlen(it.text);
+    cr_assert_eq(voc_tokenize_item(s_tok, &it, &err), 0);
+    voc_sentiment_score(s, &it);
+    cr_assert_float_eq(it.sentiment, 0.0, 1e-9);
     voc_item_clear(&it);
     voc_sentiment_destroy(&s);
 }

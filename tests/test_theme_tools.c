@@ -321,3 +321,89 @@ Test(theme_tools, show_and_retag_on_a_real_store)
     free(rules_a);
     free(rules_b);
 }
+
+static char *s_text_of(const char *db, const char *uid)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(h, "SELECT text FROM items WHERE uid = ?1", -1, &st, NULL),
+                 SQLITE_OK);
+    sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "no item %s", uid);
+    char *t = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return t;
+}
+
+/* Import two items through a real processor; keep_pii selects the flag. */
+static void s_import_pii(const char *tag, bool keep_pii, char **db_out, char **log_out)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s.db", tag);
+    char *db = s_path(name);
+    snprintf(name, sizeof name, "%s.log", tag);
+    char *log = s_path(name);
+    snprintf(name, sizeof name, "%s.outbox", tag);
+    char *ob = s_path(name);
+    snprintf(name, sizeof name, "%s.sock", tag);
+    char *sock = s_path(name);
+    char ep[512];
+    snprintf(ep, sizeof ep, "ipc://%s", sock);
+    char *proc_bin = vt_bin("voc-processor"), *coll = vt_bin("voc-collect");
+    char *rules = vt_data("rules/engine.rules.json");
+    char *argv[] = {proc_bin, "--db",    db,    "--listen",
+                    ep,       "--rules", rules, keep_pii ? "--keep-pii" : NULL,
+                    NULL};
+    vt_proc p;
+    cr_assert_eq(vt_spawn(&p, argv, NULL, log), 0);
+    cr_assert(vt_wait_for_text(log, "ready db=", 10000));
+    char *in = s_path("pii.jsonl");
+    s_write(in, "{\"uid\":\"p-1\",\"text\":\"Refund to jane@example.com, card 4111 1111 1111 "
+                "1111 please\"}\n"
+                "{\"uid\":\"p-2\",\"subject\":\"call me 555-123-4567\",\"text\":\"my account "
+                "ACC-123456\"}\n");
+    char *cargv[] = {coll, "file", in, "--connect", ep, "--outbox", ob, NULL};
+    cr_assert_eq(vt_run(cargv, 60000, NULL, NULL), 0);
+    cr_assert_eq(vt_stop(&p, SIGTERM, 10000), 0);
+    *db_out = db;
+    *log_out = log;
+    free(ob);
+    free(sock);
+    free(proc_bin);
+    free(coll);
+    free(rules);
+    free(in);
+}
+
+Test(theme_tools, pii_is_redacted_before_storage_unless_kept)
+{
+    char *db, *log;
+    s_import_pii("red", false, &db, &log);
+    char *t = s_text_of(db, "p-1");
+    cr_assert_str_eq(t, "Refund to [email], card [card] please");
+    free(t);
+    cr_assert_eq(s_count(db, "SELECT count(*) FROM items WHERE text LIKE '%example.com%'"
+                             " OR subject LIKE '%4567%'"),
+                 0);
+    cr_assert_eq(s_count(db, "SELECT count(*) FROM items WHERE subject = 'call me [phone]'"), 1);
+    /* Evidence offsets point into the redacted text. */
+    char *out = NULL;
+    const char *a[] = {"show", "p-1", "--db", db, "--format", "json", NULL};
+    cr_assert_eq(s_voc(&out, NULL, a), 0);
+    cr_assert(strstr(out, "\"match\":\"Refund\""), "%s", out);
+    free(out);
+    char *l = vt_read_file(log);
+    cr_assert(strstr(l, "redacted=3 (email=1 card=1 phone=1"), "%s", l);
+    free(l);
+    free(db);
+    free(log);
+
+    s_import_pii("keep", true, &db, &log);
+    t = s_text_of(db, "p-1");
+    cr_assert(strstr(t, "jane@example.com"), "%s", t);
+    free(t);
+    free(db);
+    free(log);
+}
