@@ -11,6 +11,7 @@
 #include "common/alloc.h"
 #include "common/log.h"
 #include "common/opts.h"
+#include "common/utf8.h"
 #include "processor/tokenize.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -18,6 +19,7 @@
 #include <errno.h>
 #include <math.h>
 #include <openssl/evp.h>
+#include <hs/hs.h>
 #include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +35,8 @@ typedef struct s_pattern {
     char *src;
     pcre2_code *code;
     double weight;
+    uint32_t gid;   /* index among every pattern and exclude of the rule set */
+    bool prefilter; /* in the Vectorscan database: run PCRE2 only on a hit */
 } s_pattern;
 
 typedef struct s_keyword {
@@ -93,6 +97,9 @@ struct voc_rules {
     s_kwslot *kwindex; /* open addressing on first stem */
     size_t kwindex_cap;
     bool jit;
+    hs_database_t *hs_db; /* prefilter over every pattern it accepts; may be NULL */
+    size_t pattern_total;
+    size_t prefiltered; /* patterns in hs_db */
 };
 
 /* ---- loading ------------------------------------------------------------ */
@@ -496,6 +503,71 @@ static int s_parse_lexicon(voc_rules *r, const cJSON *v, voc_err *err)
     return 0;
 }
 
+/* Compile every pattern and exclude into one Vectorscan database in
+ * prefilter mode: one scan of the text then names a superset of the
+ * patterns that can match, and only those run in PCRE2 (which decides and
+ * locates). A pattern Vectorscan rejects is left out and always runs. */
+static void s_prefilter_build(voc_rules *r)
+{
+    size_t n = 0;
+    for (size_t t = 0; t < r->theme_count; t++)
+        n += r->themes[t].pattern_count + r->themes[t].exclude_count;
+    r->pattern_total = n;
+    if (n == 0) return;
+    s_pattern **all = voc_calloc(n, sizeof *all);
+    const char **exprs = voc_calloc(n, sizeof *exprs);
+    unsigned *flags = voc_calloc(n, sizeof *flags);
+    unsigned *ids = voc_calloc(n, sizeof *ids);
+    size_t k = 0;
+    for (size_t t = 0; t < r->theme_count; t++) {
+        s_theme *th = &r->themes[t];
+        for (size_t i = 0; i < th->pattern_count; i++)
+            all[k++] = &th->patterns[i];
+        for (size_t i = 0; i < th->exclude_count; i++)
+            all[k++] = &th->excludes[i];
+    }
+    for (size_t i = 0; i < n; i++) {
+        all[i]->gid = (uint32_t)i;
+        all[i]->prefilter = true;
+    }
+    for (size_t attempt = 0; attempt <= n; attempt++) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!all[i]->prefilter) continue;
+            exprs[m] = all[i]->src;
+            flags[m] = HS_FLAG_CASELESS | HS_FLAG_UTF8 | HS_FLAG_UCP | HS_FLAG_PREFILTER |
+                       HS_FLAG_SINGLEMATCH;
+            ids[m] = (unsigned)i;
+            m++;
+        }
+        if (m == 0) break;
+        hs_compile_error_t *cerr = NULL;
+        hs_database_t *db = NULL;
+        if (hs_compile_multi(exprs, flags, ids, (unsigned)m, HS_MODE_BLOCK, NULL, &db, &cerr) ==
+            HS_SUCCESS) {
+            r->hs_db = db;
+            r->prefiltered = m;
+            break;
+        }
+        int bad = cerr ? cerr->expression : -1;
+        if (bad >= 0 && (size_t)bad < m) {
+            VOC_LOG_DEBUG("rules", "pattern \"%s\" runs without prefilter: %s", exprs[bad],
+                          cerr->message);
+            all[ids[bad]]->prefilter = false;
+        } else {
+            VOC_LOG_WARN("rules", "prefilter unavailable (%s); every pattern runs on every item",
+                         cerr ? cerr->message : "?");
+            for (size_t i = 0; i < n; i++)
+                all[i]->prefilter = false;
+        }
+        hs_free_compile_error(cerr);
+    }
+    free(all);
+    free(exprs);
+    free(flags);
+    free(ids);
+}
+
 static void s_sha256_hex(const char *data, size_t len, char out[65])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -569,6 +641,7 @@ int voc_rules_parse(voc_rules **out, const char *json, size_t len, const char *o
     }
     if ((rc = s_parse_theme_list(r, tok, v, -1, 1, err))) goto fail;
     s_kwindex_build(r);
+    s_prefilter_build(r);
     *out = r;
     goto out;
 fail:
@@ -651,6 +724,7 @@ void voc_rules_destroy(voc_rules **self_p)
         free(r->kwindex[i].refs);
     }
     free(r->kwindex);
+    hs_free_database(r->hs_db);
     s_free_list(r->stop_words);
     s_free_list(r->negations);
     for (size_t i = 0; i < r->redact_count; i++) {
@@ -683,6 +757,14 @@ const char *voc_rules_body(const voc_rules *r)
 size_t voc_rules_theme_count(const voc_rules *r)
 {
     return r->theme_count;
+}
+size_t voc_rules_pattern_count(const voc_rules *r)
+{
+    return r->pattern_total;
+}
+size_t voc_rules_prefiltered_count(const voc_rules *r)
+{
+    return r->prefiltered;
 }
 const char *voc_rules_theme_id(const voc_rules *r, size_t i)
 {
@@ -753,6 +835,10 @@ struct voc_matcher {
     uint8_t *kw_seen; /* per keyword, over all themes */
     size_t *content;  /* indices of non-stop tokens */
     size_t content_cap;
+    hs_scratch_t *hs_scratch;
+    uint8_t *cand; /* per pattern gid: the prefilter saw a possible match */
+    bool use_cand; /* cand is valid for the current item */
+    bool no_prefilter;
 };
 
 int voc_matcher_new(voc_matcher **out, const voc_rules *rules, const voc_match_limits *limits,
@@ -781,6 +867,13 @@ int voc_matcher_new(voc_matcher **out, const voc_rules *rules, const voc_match_l
     if (m->jit_stack) pcre2_jit_stack_assign(m->mctx, NULL, m->jit_stack);
     m->state = voc_calloc(rules->theme_count ? rules->theme_count : 1, sizeof *m->state);
     m->kw_seen = voc_calloc(rules->keyword_total ? rules->keyword_total : 1, 1);
+    m->cand = voc_calloc(rules->pattern_total ? rules->pattern_total : 1, 1);
+    m->no_prefilter = lim.no_prefilter;
+    if (rules->hs_db && !lim.no_prefilter &&
+        hs_alloc_scratch(rules->hs_db, &m->hs_scratch) != HS_SUCCESS) {
+        voc_matcher_destroy(&m);
+        return voc_err_set(err, VOC_EINVAL, "cannot allocate Vectorscan scratch space");
+    }
     *out = m;
     return 0;
 }
@@ -800,6 +893,8 @@ void voc_matcher_destroy(voc_matcher **self_p)
     free(m->state);
     free(m->kw_seen);
     free(m->content);
+    free(m->cand);
+    if (m->hs_scratch) hs_free_scratch(m->hs_scratch);
     free(m);
     *self_p = NULL;
 }
@@ -824,6 +919,7 @@ static void s_add_hit(s_state *st, char *rule, uint32_t start, uint32_t end)
 static int s_match(voc_matcher *m, const s_theme *th, const char *kind, size_t idx,
                    const s_pattern *p, const voc_item *it, uint32_t *start, uint32_t *end)
 {
+    if (m->use_cand && p->prefilter && !m->cand[p->gid]) return 0;
     int rc = pcre2_match(p->code, (PCRE2_SPTR)it->text, it->text_len, 0, 0, m->md, m->mctx);
     if (rc >= 0) {
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
@@ -841,6 +937,16 @@ static int s_match(voc_matcher *m, const s_theme *th, const char *kind, size_t i
                      (unsigned long long)m->limit_hits);
     }
     return -1;
+}
+
+static int s_on_hit(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                    void *ctx)
+{
+    (void)from;
+    (void)to;
+    (void)flags;
+    ((uint8_t *)ctx)[id] = 1;
+    return 0;
 }
 
 static bool s_in_scope(const s_theme *th, const voc_item *it)
@@ -899,6 +1005,16 @@ int voc_matcher_tag(voc_matcher *m, voc_item *it, voc_err *err)
         st->tagged = false;
         st->implied_by = -1;
         st->hit_count = 0;
+    }
+    /* One Vectorscan pass marks the patterns that may match. Vectorscan's
+     * UTF-8 mode requires valid input; other text runs every pattern. */
+    m->use_cand = false;
+    if (r->hs_db && !m->no_prefilter && it->text_len <= UINT32_MAX &&
+        voc_utf8_valid(it->text, it->text_len, NULL)) {
+        memset(m->cand, 0, r->pattern_total);
+        if (hs_scan(r->hs_db, it->text, (unsigned)it->text_len, 0, m->hs_scratch, s_on_hit,
+                    m->cand) == HS_SUCCESS)
+            m->use_cand = true;
     }
     /* Scope and excludes first: a theme out of scope or vetoed takes its
      * whole subtree with it. */

@@ -20,6 +20,7 @@
 #include "processor/redact.h"
 #include "processor/sentiment.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,10 @@ const char *voc_rules_name(const voc_rules *r);
 const char *voc_rules_hash(const voc_rules *r);
 const char *voc_rules_body(const voc_rules *r);
 size_t voc_rules_theme_count(const voc_rules *r);
+/* Patterns and excludes in all, and how many of them the Vectorscan
+ * prefilter covers (the rest run on every item). */
+size_t voc_rules_pattern_count(const voc_rules *r);
+size_t voc_rules_prefiltered_count(const voc_rules *r);
 /* Theme id by index (0 .. count-1), in file order, parents before children. */
 const char *voc_rules_theme_id(const voc_rules *r, size_t i);
 
@@ -82,6 +87,7 @@ typedef struct voc_match_limits {
     uint32_t depth_limit;    /* default 10000 */
     uint32_t heap_limit_kib; /* default 20480 */
     size_t jit_stack_max;    /* bytes; default 1 MiB */
+    bool no_prefilter;       /* run every pattern on every item (for comparison) */
 } voc_match_limits;
 
 voc_match_limits voc_match_limits_default(void);

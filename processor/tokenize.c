@@ -46,13 +46,29 @@ static const char *const s_english_stop[] = {
     "im",      "ive",     "dont",     "cant",   "wont",      "didnt",    "doesnt",     "isnt",
     "its",     "thats"};
 
+/* Feedback repeats a small vocabulary, and Snowball costs more than a
+ * lookup: a direct-mapped cache of short words and their stems roughly
+ * doubles tokenizing speed. Longer words skip it. */
+#define S_CACHE_SLOTS 16384
+#define S_CACHE_WORD 24
+
+typedef struct s_cache_slot {
+    uint8_t word_len; /* 0: empty */
+    uint8_t stem_len;
+    char word[S_CACHE_WORD];
+    char stem[S_CACHE_WORD];
+} s_cache_slot;
+
 struct voc_tokenizer {
     struct sb_stemmer *stemmer;
     /* Open-addressing set of owned, lower-cased stop words. */
     char **stop;
     size_t stop_cap; /* power of two */
     size_t stop_count;
-    voc_buf word; /* scratch: the current lower-cased word */
+    voc_buf word;        /* scratch: the current lower-cased word */
+    s_cache_slot *cache; /* word -> stem, direct-mapped */
+    uint64_t cache_hits;
+    uint64_t cache_misses;
 };
 
 static uint64_t s_hash(const char *s, size_t len)
@@ -106,6 +122,7 @@ int voc_tokenizer_new(voc_tokenizer **out, const char *const *extra_stop_words, 
     *out = NULL;
     voc_tokenizer *t = voc_calloc(1, sizeof *t);
     t->stemmer = sb_stemmer_new("english", "UTF_8");
+    t->cache = voc_calloc(S_CACHE_SLOTS, sizeof *t->cache);
     if (!t->stemmer) {
         voc_tokenizer_destroy(&t);
         return voc_err_set(err, VOC_EINVAL, "libstemmer has no English UTF-8 stemmer");
@@ -143,6 +160,7 @@ void voc_tokenizer_destroy(voc_tokenizer **self_p)
     for (size_t i = 0; i < t->stop_cap; i++)
         free(t->stop[i]);
     free(t->stop);
+    free(t->cache);
     voc_buf_free(&t->word);
     free(t);
     *self_p = NULL;
@@ -168,6 +186,36 @@ void voc_tokenizer_stem(voc_tokenizer *t, const char *word, size_t len, char *ou
     if (n >= cap) n = cap - 1;
     memcpy(out, src, n);
     out[n] = '\0';
+}
+
+static size_t s_stem_cached(voc_tokenizer *t, const char *w, size_t len, char *out, size_t cap)
+{
+    if (len >= S_CACHE_WORD) {
+        voc_tokenizer_stem(t, w, len, out, cap);
+        return strlen(out);
+    }
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)w[i];
+        h *= 1099511628211ULL;
+    }
+    s_cache_slot *c = &t->cache[h & (S_CACHE_SLOTS - 1)];
+    if (c->word_len == len && memcmp(c->word, w, len) == 0) {
+        memcpy(out, c->stem, c->stem_len);
+        out[c->stem_len] = '\0';
+        t->cache_hits++;
+        return c->stem_len;
+    }
+    t->cache_misses++;
+    voc_tokenizer_stem(t, w, len, out, cap);
+    size_t sl = strlen(out);
+    if (sl < S_CACHE_WORD) {
+        c->word_len = (uint8_t)len;
+        memcpy(c->word, w, len);
+        c->stem_len = (uint8_t)sl;
+        memcpy(c->stem, out, sl);
+    }
+    return sl;
 }
 
 typedef enum s_class { S_SEP, S_LETTER, S_DIGIT, S_APOS } s_class;
@@ -270,8 +318,7 @@ int voc_tokenize_text(voc_tokenizer *t, const char *text, size_t len, voc_token 
             continue;
         }
         char stem[S_STEM_MAX * 4 + 1];
-        voc_tokenizer_stem(t, t->word.data, t->word.len, stem, sizeof stem);
-        size_t sl = strlen(stem);
+        size_t sl = s_stem_cached(t, t->word.data, t->word.len, stem, sizeof stem);
         if (sl == t->word.len && memcmp(stem, t->word.data, sl) == 0) {
             tok->stem = tok->norm;
         } else {

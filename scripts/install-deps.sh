@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libzmq3-dev libcjson-dev libsqlite3-dev libpcre2-dev libcriterion-dev
-  libcsv-dev libstemmer-dev libutf8proc-dev libmicrohttpd-dev libssl-dev
+  libcsv-dev libstemmer-dev libutf8proc-dev libmicrohttpd-dev libssl-dev libvectorscan-dev
 )
 
 missing=()

@@ -244,7 +244,7 @@ Test(rules, load_missing_file)
 Test(rules, pathological_pattern_hits_limit_and_others_still_tag)
 {
     const char *j = "{\"themes\": ["
-                    "{\"id\": \"evil\", \"patterns\": [\"(a+)+$\", \"(a|aa)+$\"]},"
+                    "{\"id\": \"evil\", \"patterns\": [\"(a+)+b\", \"(a|aa)+$\"]},"
                     "{\"id\": \"billing\", \"keywords\": [\"refund\"]},"
                     "{\"id\": \"after\", \"patterns\": [\"\\\\brefund\\\\b\"]}]}";
     voc_rules *r = NULL;
@@ -255,7 +255,7 @@ Test(rules, pathological_pattern_hits_limit_and_others_still_tag)
     size_t n = 10 * 1024;
     char *text = malloc(n + 16);
     memset(text, 'a', n);
-    strcpy(text + n, "b refund");
+    strcpy(text + n, " ab refund"); /* "ab" gets past the prefilter */
     voc_item it;
     s_item(&it, text, VOC_KIND_TICKET, "api");
     cr_assert_eq(voc_matcher_tag(m, &it, &err), 0, "%s", err.msg);
@@ -330,5 +330,55 @@ Test(rules, retagging_an_item_replaces_nothing_it_should_not)
     voc_item_clear(&a);
     voc_item_clear(&b);
     voc_matcher_destroy(&m);
+    voc_rules_destroy(&r);
+}
+
+/* The Vectorscan prefilter only skips patterns that cannot match: tagging
+ * with and without it gives the same themes, scores and evidence. */
+Test(rules, prefilter_changes_nothing)
+{
+    voc_rules *r = s_load("engine.rules.json");
+    cr_assert_gt(voc_rules_prefiltered_count(r), 0, "prefilter built");
+    cr_assert_eq(voc_rules_prefiltered_count(r), voc_rules_pattern_count(r));
+    voc_matcher *fast = NULL, *slow = NULL;
+    voc_match_limits lim = voc_match_limits_default();
+    lim.no_prefilter = true;
+    voc_err err = {0};
+    cr_assert_eq(voc_matcher_new(&fast, r, NULL, &err), 0);
+    cr_assert_eq(voc_matcher_new(&slow, r, &lim, &err), 0);
+    static const char *const words[] = {
+        "invoice", "INVOICES", "refund", "no",     "billing",     "problem",      "double-charged",
+        "double",  "charged",  "love",   "great",  "crash",       "app",          "slow",
+        "lag",     "acme",     "widget", "the",    "caf\xc3\xa9", "\xe2\x80\x99", "!",
+        "\xff",    "Love",     "Great!", "invoic", "lovely"};
+    uint64_t seed = 42;
+    for (int n = 0; n < 3000; n++) {
+        char text[400] = "";
+        int len = 1 + (int)(seed % 12);
+        for (int w = 0; w < len; w++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            strcat(text, words[(seed >> 33) % (sizeof words / sizeof words[0])]);
+            strcat(text, (seed >> 20) % 5 ? " " : ", ");
+        }
+        voc_item a, b;
+        s_item(&a, text, VOC_KIND_TICKET, "appstore");
+        s_item(&b, text, VOC_KIND_TICKET, "appstore");
+        cr_assert_eq(voc_matcher_tag(fast, &a, &err), 0);
+        cr_assert_eq(voc_matcher_tag(slow, &b, &err), 0);
+        cr_assert_eq(a.theme_count, b.theme_count, "text \"%s\"", text);
+        for (size_t t = 0; t < a.theme_count; t++) {
+            cr_assert_str_eq(a.themes[t].id, b.themes[t].id, "text \"%s\"", text);
+            cr_assert_float_eq(a.themes[t].score, b.themes[t].score, 1e-9);
+            cr_assert_eq(a.themes[t].evidence_count, b.themes[t].evidence_count);
+            for (size_t e = 0; e < a.themes[t].evidence_count; e++) {
+                cr_assert_str_eq(a.themes[t].evidence[e].rule, b.themes[t].evidence[e].rule);
+                cr_assert_eq(a.themes[t].evidence[e].start, b.themes[t].evidence[e].start);
+            }
+        }
+        voc_item_clear(&a);
+        voc_item_clear(&b);
+    }
+    voc_matcher_destroy(&fast);
+    voc_matcher_destroy(&slow);
     voc_rules_destroy(&r);
 }
