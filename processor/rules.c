@@ -99,7 +99,11 @@ struct voc_rules {
     bool jit;
     hs_database_t *hs_db; /* prefilter over every pattern it accepts; may be NULL */
     size_t pattern_total;
-    size_t prefiltered; /* patterns in hs_db */
+    size_t prefiltered;   /* patterns in hs_db */
+    uint32_t *gid_theme;  /* pattern gid -> theme index */
+    uint8_t *gid_exclude; /* pattern gid -> 1 for an exclude */
+    uint32_t *always;     /* themes with a pattern outside the prefilter */
+    size_t always_count;
 };
 
 /* ---- loading ------------------------------------------------------------ */
@@ -526,6 +530,16 @@ static void s_prefilter_build(voc_rules *r)
         for (size_t i = 0; i < th->exclude_count; i++)
             all[k++] = &th->excludes[i];
     }
+    r->gid_theme = voc_calloc(n, sizeof *r->gid_theme);
+    r->gid_exclude = voc_calloc(n, 1);
+    k = 0;
+    for (size_t t = 0; t < r->theme_count; t++) {
+        for (size_t i = 0; i < r->themes[t].pattern_count + r->themes[t].exclude_count; i++) {
+            r->gid_theme[k] = (uint32_t)t;
+            r->gid_exclude[k] = i >= r->themes[t].pattern_count;
+            k++;
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         all[i]->gid = (uint32_t)i;
         all[i]->prefilter = true;
@@ -561,6 +575,13 @@ static void s_prefilter_build(voc_rules *r)
                 all[i]->prefilter = false;
         }
         hs_free_compile_error(cerr);
+    }
+    r->always = voc_calloc(r->theme_count ? r->theme_count : 1, sizeof *r->always);
+    for (size_t t = 0; t < r->theme_count; t++) {
+        bool always = false;
+        for (size_t i = 0; i < r->themes[t].pattern_count; i++)
+            always = always || !r->themes[t].patterns[i].prefilter;
+        if (always) r->always[r->always_count++] = (uint32_t)t;
     }
     free(all);
     free(exprs);
@@ -725,6 +746,9 @@ void voc_rules_destroy(voc_rules **self_p)
     }
     free(r->kwindex);
     hs_free_database(r->hs_db);
+    free(r->gid_theme);
+    free(r->gid_exclude);
+    free(r->always);
     s_free_list(r->stop_words);
     s_free_list(r->negations);
     for (size_t i = 0; i < r->redact_count; i++) {
@@ -817,13 +841,20 @@ typedef struct s_hit {
 
 typedef struct s_state {
     double score;
-    bool active; /* in scope and not vetoed */
+    int8_t active; /* in scope, not vetoed, parent active: -1 not known yet, 0, 1 */
+    bool touched;  /* looked at for this item (reset through m->touched) */
+    bool patterns_done;
     bool tagged;
     long implied_by; /* child that implied it, -1 */
     s_hit hits[S_MAX_EVIDENCE];
     size_t hit_count;
 } s_state;
 
+/* Matching visits only the themes the item can concern: those with a
+ * prefilter hit, a keyword hit or a pattern outside the prefilter, and their
+ * ancestors. Per-theme state is reset through the list of themes touched, so
+ * a 1,000-theme rule set costs little more than a small one on an item that
+ * mentions two themes. */
 struct voc_matcher {
     const voc_rules *rules;
     voc_tokenizer *tokenizer;
@@ -831,12 +862,16 @@ struct voc_matcher {
     pcre2_match_context *mctx;
     pcre2_jit_stack *jit_stack;
     uint64_t limit_hits;
-    s_state *state;   /* per theme */
+    s_state *state;    /* per theme */
+    uint32_t *touched; /* themes touched for the current item */
+    size_t touched_count;
     uint8_t *kw_seen; /* per keyword, over all themes */
     size_t *content;  /* indices of non-stop tokens */
     size_t content_cap;
     hs_scratch_t *hs_scratch;
-    uint8_t *cand; /* per pattern gid: the prefilter saw a possible match */
+    uint8_t *cand;       /* per pattern gid: the prefilter saw a possible match */
+    uint32_t *cand_list; /* the gids set in cand */
+    size_t cand_count;
     bool use_cand; /* cand is valid for the current item */
     bool no_prefilter;
 };
@@ -865,9 +900,13 @@ int voc_matcher_new(voc_matcher **out, const voc_rules *rules, const voc_match_l
     size_t jmax = lim.jit_stack_max < 32768 ? 32768 : lim.jit_stack_max;
     m->jit_stack = pcre2_jit_stack_create(32768, jmax, NULL);
     if (m->jit_stack) pcre2_jit_stack_assign(m->mctx, NULL, m->jit_stack);
-    m->state = voc_calloc(rules->theme_count ? rules->theme_count : 1, sizeof *m->state);
+    size_t nt = rules->theme_count ? rules->theme_count : 1;
+    m->state = voc_calloc(nt, sizeof *m->state);
+    m->touched = voc_calloc(nt, sizeof *m->touched);
     m->kw_seen = voc_calloc(rules->keyword_total ? rules->keyword_total : 1, 1);
     m->cand = voc_calloc(rules->pattern_total ? rules->pattern_total : 1, 1);
+    m->cand_list =
+        voc_calloc(rules->pattern_total ? rules->pattern_total : 1, sizeof *m->cand_list);
     m->no_prefilter = lim.no_prefilter;
     if (rules->hs_db && !lim.no_prefilter &&
         hs_alloc_scratch(rules->hs_db, &m->hs_scratch) != HS_SUCCESS) {
@@ -878,22 +917,33 @@ int voc_matcher_new(voc_matcher **out, const voc_rules *rules, const voc_match_l
     return 0;
 }
 
+static void s_reset(voc_matcher *m)
+{
+    for (size_t i = 0; i < m->touched_count; i++) {
+        s_state *st = &m->state[m->touched[i]];
+        for (size_t h = 0; h < st->hit_count; h++)
+            free(st->hits[h].rule);
+        st->hit_count = 0;
+        st->touched = false;
+    }
+    m->touched_count = 0;
+}
+
 void voc_matcher_destroy(voc_matcher **self_p)
 {
     if (!self_p || !*self_p) return;
     voc_matcher *m = *self_p;
+    if (m->state) s_reset(m);
     voc_tokenizer_destroy(&m->tokenizer);
     pcre2_match_data_free(m->md);
     pcre2_match_context_free(m->mctx);
     pcre2_jit_stack_free(m->jit_stack);
-    if (m->state && m->rules)
-        for (size_t t = 0; t < m->rules->theme_count; t++)
-            for (size_t h = 0; h < m->state[t].hit_count; h++)
-                free(m->state[t].hits[h].rule);
     free(m->state);
+    free(m->touched);
     free(m->kw_seen);
     free(m->content);
     free(m->cand);
+    free(m->cand_list);
     if (m->hs_scratch) hs_free_scratch(m->hs_scratch);
     free(m);
     *self_p = NULL;
@@ -945,7 +995,11 @@ static int s_on_hit(unsigned id, unsigned long long from, unsigned long long to,
     (void)from;
     (void)to;
     (void)flags;
-    ((uint8_t *)ctx)[id] = 1;
+    voc_matcher *m = ctx;
+    if (!m->cand[id]) {
+        m->cand[id] = 1;
+        m->cand_list[m->cand_count++] = id;
+    }
     return 0;
 }
 
@@ -958,6 +1012,54 @@ static bool s_in_scope(const s_theme *th, const voc_item *it)
         return false;
     }
     return true;
+}
+
+static s_state *s_touch(voc_matcher *m, size_t t)
+{
+    s_state *st = &m->state[t];
+    if (!st->touched) {
+        st->touched = true;
+        st->score = 0;
+        st->active = -1;
+        st->patterns_done = false;
+        st->tagged = false;
+        st->implied_by = -1;
+        st->hit_count = 0;
+        m->touched[m->touched_count++] = (uint32_t)t;
+    }
+    return st;
+}
+
+/* In scope, not vetoed by an exclude, and its parent active too. */
+static bool s_active(voc_matcher *m, const voc_item *it, size_t t)
+{
+    s_state *st = s_touch(m, t);
+    if (st->active >= 0) return st->active;
+    const s_theme *th = &m->rules->themes[t];
+    bool ok = (th->parent < 0 || s_active(m, it, (size_t)th->parent)) && s_in_scope(th, it);
+    for (size_t e = 0; ok && e < th->exclude_count; e++) {
+        uint32_t a, b;
+        if (s_match(m, th, "exclude", e, &th->excludes[e], it, &a, &b) == 1) ok = false;
+    }
+    st = &m->state[t];
+    st->active = ok;
+    return ok;
+}
+
+static void s_run_patterns(voc_matcher *m, const voc_item *it, size_t t)
+{
+    s_state *st = s_touch(m, t);
+    if (st->patterns_done) return;
+    st->patterns_done = true;
+    if (!s_active(m, it, t)) return;
+    const s_theme *th = &m->rules->themes[t];
+    for (size_t p = 0; p < th->pattern_count; p++) {
+        uint32_t a, b;
+        if (s_match(m, th, "pattern", p, &th->patterns[p], it, &a, &b) == 1) {
+            st->score += th->patterns[p].weight;
+            s_add_hit(st, voc_asprintf("pattern:%zu", p), a, b);
+        }
+    }
 }
 
 static void s_match_keywords(voc_matcher *m, voc_item *it)
@@ -974,22 +1076,29 @@ static void s_match_keywords(voc_matcher *m, voc_item *it)
         const s_kwslot *slot = s_kwindex_find(r, it->token_arena + tk->stem);
         if (!slot || !slot->stem) continue;
         for (size_t j = 0; j < slot->ref_count; j++) {
-            const s_theme *th = &r->themes[slot->refs[j].theme];
-            s_state *st = &m->state[slot->refs[j].theme];
+            size_t t = slot->refs[j].theme;
+            const s_theme *th = &r->themes[t];
             const s_keyword *kw = &th->keywords[slot->refs[j].keyword];
             size_t g = th->keyword_base + slot->refs[j].keyword;
-            if (!st->active || m->kw_seen[g] || c + kw->stem_count > nc) continue;
+            if (m->kw_seen[g] || c + kw->stem_count > nc) continue;
             bool ok = true;
             for (size_t s = 1; s < kw->stem_count && ok; s++)
                 ok =
                     strcmp(it->token_arena + it->tokens[m->content[c + s]].stem, kw->stems[s]) == 0;
-            if (!ok) continue;
+            if (!ok || !s_active(m, it, t)) continue;
             m->kw_seen[g] = 1;
+            s_state *st = &m->state[t];
             st->score += kw->weight;
             const voc_token *last = &it->tokens[m->content[c + kw->stem_count - 1]];
             s_add_hit(st, voc_asprintf("keyword:%s", kw->word), tk->start, last->end);
         }
     }
+}
+
+static int s_cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
 }
 
 int voc_matcher_tag(voc_matcher *m, voc_item *it, voc_err *err)
@@ -998,86 +1107,75 @@ int voc_matcher_tag(voc_matcher *m, voc_item *it, voc_err *err)
     int rc;
     if (!it->text) return voc_err_set(err, VOC_EINVAL, "item has no text");
     if (!it->tokens && it->text_len && (rc = voc_tokenize_item(m->tokenizer, it, err))) return rc;
-    for (size_t t = 0; t < r->theme_count; t++) {
-        s_state *st = &m->state[t];
-        st->score = 0;
-        st->active = false;
-        st->tagged = false;
-        st->implied_by = -1;
-        st->hit_count = 0;
-    }
-    /* One Vectorscan pass marks the patterns that may match. Vectorscan's
+    s_reset(m);
+
+    /* One Vectorscan pass names the patterns that may match. Vectorscan's
      * UTF-8 mode requires valid input; other text runs every pattern. */
+    for (size_t i = 0; i < m->cand_count; i++)
+        m->cand[m->cand_list[i]] = 0;
+    m->cand_count = 0;
     m->use_cand = false;
     if (r->hs_db && !m->no_prefilter && it->text_len <= UINT32_MAX &&
         voc_utf8_valid(it->text, it->text_len, NULL)) {
-        memset(m->cand, 0, r->pattern_total);
-        if (hs_scan(r->hs_db, it->text, (unsigned)it->text_len, 0, m->hs_scratch, s_on_hit,
-                    m->cand) == HS_SUCCESS)
+        if (hs_scan(r->hs_db, it->text, (unsigned)it->text_len, 0, m->hs_scratch, s_on_hit, m) ==
+            HS_SUCCESS) {
             m->use_cand = true;
+        } else {
+            for (size_t i = 0; i < m->cand_count; i++)
+                m->cand[m->cand_list[i]] = 0;
+            m->cand_count = 0;
+        }
     }
-    /* Scope and excludes first: a theme out of scope or vetoed takes its
-     * whole subtree with it. */
-    for (size_t t = 0; t < r->theme_count;) {
-        const s_theme *th = &r->themes[t];
-        bool ok = s_in_scope(th, it);
-        for (size_t e = 0; ok && e < th->exclude_count; e++) {
-            uint32_t a, b;
-            if (s_match(m, th, "exclude", e, &th->excludes[e], it, &a, &b) == 1) ok = false;
-        }
-        if (!ok) {
-            t = th->subtree_end;
-            continue;
-        }
-        s_state *st = &m->state[t];
-        st->active = true;
-        for (size_t p = 0; p < th->pattern_count; p++) {
-            uint32_t a, b;
-            if (s_match(m, th, "pattern", p, &th->patterns[p], it, &a, &b) == 1) {
-                st->score += th->patterns[p].weight;
-                s_add_hit(st, voc_asprintf("pattern:%zu", p), a, b);
-            }
-        }
-        t++;
+    if (m->use_cand) {
+        for (size_t i = 0; i < m->cand_count; i++)
+            if (!r->gid_exclude[m->cand_list[i]])
+                s_run_patterns(m, it, r->gid_theme[m->cand_list[i]]);
+        for (size_t i = 0; i < r->always_count; i++)
+            s_run_patterns(m, it, r->always[i]);
+    } else {
+        for (size_t t = 0; t < r->theme_count; t++)
+            if (r->themes[t].pattern_count) s_run_patterns(m, it, t);
     }
     s_match_keywords(m, it);
-    for (size_t t = 0; t < r->theme_count; t++) {
-        s_state *st = &m->state[t];
-        st->tagged = st->active && st->score >= r->themes[t].threshold - 1e-9;
+
+    size_t n = m->touched_count;
+    for (size_t i = 0; i < n; i++) {
+        s_state *st = &m->state[m->touched[i]];
+        st->tagged = st->active == 1 && st->score >= r->themes[m->touched[i]].threshold - 1e-9;
     }
-    /* A sub-theme implies its parent. Children come after parents, so a
-     * reverse walk carries implication up any number of levels. */
-    for (size_t t = r->theme_count; t-- > 0;) {
-        long p = r->themes[t].parent;
-        if (p < 0 || !m->state[t].tagged) continue;
-        s_state *ps = &m->state[p];
-        if (!ps->tagged) {
-            ps->tagged = true;
-            ps->implied_by = (long)t;
-        }
-        if (m->state[t].score > ps->score && ps->implied_by >= 0) ps->score = m->state[t].score;
-    }
-    for (size_t t = 0; t < r->theme_count; t++) {
-        s_state *st = &m->state[t];
-        if (st->tagged) {
-            voc_item_theme *th = voc_item_add_theme(it, r->themes[t].id, st->score);
-            for (size_t h = 0; h < st->hit_count; h++)
-                voc_item_theme_add_evidence(th, st->hits[h].rule, st->hits[h].start,
-                                            st->hits[h].end);
-            if (st->implied_by >= 0) {
-                const s_state *cs = &m->state[st->implied_by];
-                char *rule = voc_asprintf("theme:%s", r->themes[st->implied_by].id);
-                uint32_t a = cs->hit_count ? cs->hits[0].start : 0;
-                uint32_t b = cs->hit_count ? cs->hits[0].end : 0;
-                voc_item_theme_add_evidence(th, rule, a, b);
-                free(rule);
+    /* A sub-theme implies its parent, and on up: its ancestors were touched
+     * (and found active) when the sub-theme was. */
+    for (size_t i = 0; i < n; i++) {
+        size_t c = m->touched[i];
+        if (!m->state[c].tagged || m->state[c].implied_by >= 0) continue;
+        for (long p = r->themes[c].parent; p >= 0; c = (size_t)p, p = r->themes[p].parent) {
+            s_state *ps = &m->state[p];
+            if (ps->tagged && ps->implied_by < 0)
+                break; /* tagged on its own: it carries its ancestors itself */
+            if (!ps->tagged) {
+                ps->tagged = true;
+                ps->implied_by = (long)c;
             }
+            if (m->state[c].score > ps->score) ps->score = m->state[c].score;
         }
     }
-    for (size_t t = 0; t < r->theme_count; t++) {
-        for (size_t h = 0; h < m->state[t].hit_count; h++)
-            free(m->state[t].hits[h].rule);
-        m->state[t].hit_count = 0;
+    /* Emit in rule-set order (pre-order: parents before children). */
+    qsort(m->touched, n, sizeof *m->touched, s_cmp_u32);
+    for (size_t i = 0; i < n; i++) {
+        size_t t = m->touched[i];
+        s_state *st = &m->state[t];
+        if (!st->tagged) continue;
+        voc_item_theme *th = voc_item_add_theme(it, r->themes[t].id, st->score);
+        for (size_t h = 0; h < st->hit_count; h++)
+            voc_item_theme_add_evidence(th, st->hits[h].rule, st->hits[h].start, st->hits[h].end);
+        if (st->implied_by >= 0) {
+            const s_state *cs = &m->state[st->implied_by];
+            char *rule = voc_asprintf("theme:%s", r->themes[st->implied_by].id);
+            uint32_t a = cs->hit_count ? cs->hits[0].start : 0;
+            uint32_t b = cs->hit_count ? cs->hits[0].end : 0;
+            voc_item_theme_add_evidence(th, rule, a, b);
+            free(rule);
+        }
     }
     return 0;
 }
