@@ -559,8 +559,16 @@ static int s_decode_fields(voc_item *it, const cJSON *root, const voc_item_limit
     if (!has_kind) it->kind = it->scale == VOC_SCALE_NPS ? VOC_KIND_NPS : def->kind;
     if (!it->source) it->source = voc_strdup(def->source ? def->source : "api");
     if (!has_received) it->received_at = def->received_at ? def->received_at : voc_time_now();
-    if (!has_created) it->created_at = it->received_at;
-    if (!it->uid) voc_item_derive_uid(it);
+    /* A derived uid must not depend on when the item happened to arrive:
+     * without created_at it hashes 0, so a re-import finds the same uid. */
+    if (!it->uid) {
+        if (!has_created) it->created_at = 0;
+        voc_item_derive_uid(it);
+    }
+    if (!has_created) {
+        it->created_at = it->received_at;
+        it->created_defaulted = true;
+    }
     return 0;
 }
 
@@ -621,7 +629,10 @@ char *voc_item_to_json(const voc_item *it, unsigned flags)
     s_add_str(o, "uid", it->uid);
     s_add_str(o, "source", it->source);
     s_add_str(o, "kind", voc_kind_name(it->kind));
-    s_add_str(o, "created_at", voc_time_format(it->created_at, tbuf));
+    /* A created_at that was only defaulted stays absent on the wire, so the
+     * store can tell a resend from a real change of time. */
+    if (!it->created_defaulted || (flags & VOC_ITEM_JSON_ANALYSIS))
+        s_add_str(o, "created_at", voc_time_format(it->created_at, tbuf));
     if (it->received_at) s_add_str(o, "received_at", voc_time_format(it->received_at, tbuf));
     s_add_str(o, "customer_id", it->customer_id);
     s_add_str(o, "account", it->account);

@@ -72,6 +72,7 @@ typedef struct voc_item {
     voc_kind kind;
     int64_t created_at;  /* seconds since the epoch, UTC */
     int64_t received_at; /* when a collector first saw it */
+    bool created_defaulted; /* created_at was absent and set to received_at */
     char *customer_id;   /* NULL when unknown */
     char *account;       /* NULL when unknown */
     voc_attr *attrs;

@@ -89,7 +89,7 @@ enum {
 };
 
 static const char *const s_sql[S_NSTMT] = {
-    [S_FIND] = "SELECT id, content_hash, rule_set_id FROM items WHERE uid = ?1",
+    [S_FIND] = "SELECT id, content_hash, rule_set_id, created_at FROM items WHERE uid = ?1",
     [S_INSERT] = "INSERT INTO items (uid, source, kind, created_at, received_at, stored_at,"
                  " customer_id, account, score, scale, subject, text, sentiment, attrs,"
                  " content_hash, rule_set_id)"
@@ -397,13 +397,21 @@ int voc_store_put_item(voc_store *s, const voc_item *it, int64_t rule_set_id,
     int rc = 0;
     char hash[17];
     char *attrs = NULL;
-    voc_item_content_hash(it, hash);
+    voc_item copy;
 
     sqlite3_stmt *st = s->st[S_FIND];
     s_bind_text(st, 1, it->uid);
     int src = sqlite3_step(st);
     int64_t item_id = 0;
     bool exists = false, same = false;
+    if (src == SQLITE_ROW && it->created_defaulted) {
+        /* The resend names no created_at: keep the one stored first rather
+         * than moving the item to the time of the resend. */
+        copy = *it;
+        copy.created_at = sqlite3_column_int64(st, 3);
+        it = &copy;
+    }
+    voc_item_content_hash(it, hash);
     if (src == SQLITE_ROW) {
         exists = true;
         item_id = sqlite3_column_int64(st, 0);

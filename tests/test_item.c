@@ -245,3 +245,26 @@ Test(item, analysis_fields_are_encoded_on_request)
     free(full);
     voc_item_clear(&it);
 }
+
+/* An item without created_at: its derived uid does not depend on arrival
+ * time, and its defaulted created_at is not sent on as if it were real. */
+Test(item, missing_created_at_is_stable_across_resends)
+{
+    const char *j = "{\"text\":\"refund please\",\"source\":\"x\"}";
+    voc_item a, b;
+    voc_item_defaults d1 = {.received_at = 1700000000}, d2 = {.received_at = 1700000999};
+    voc_err err = {0};
+    cr_assert_eq(voc_item_from_json(&a, j, strlen(j), NULL, &d1, &err), 0, "%s", err.msg);
+    cr_assert_eq(voc_item_from_json(&b, j, strlen(j), NULL, &d2, &err), 0, "%s", err.msg);
+    cr_assert_str_eq(a.uid, b.uid);
+    cr_assert(a.created_defaulted);
+    cr_assert_eq(a.created_at, 1700000000);
+    char *out = voc_item_to_json(&a, 0);
+    cr_assert_null(strstr(out, "created_at"), "%s", out);
+    free(out);
+    out = voc_item_to_json(&a, VOC_ITEM_JSON_ANALYSIS);
+    cr_assert_not_null(strstr(out, "created_at"), "%s", out);
+    free(out);
+    voc_item_clear(&a);
+    voc_item_clear(&b);
+}
