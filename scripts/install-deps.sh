@@ -7,6 +7,8 @@ packages=(
   build-essential cmake pkg-config
   libzmq3-dev libcjson-dev libsqlite3-dev libpcre2-dev libcriterion-dev
   libcsv-dev libstemmer-dev libutf8proc-dev libmicrohttpd-dev libssl-dev libvectorscan-dev
+  # make bench: the Python baseline and store checks
+  python3 sqlite3
 )
 
 missing=()
