@@ -71,6 +71,61 @@ static const char *const s_migrations[] = {
     "CREATE INDEX dead_letters_received_at ON dead_letters(received_at);",
     /* 2: per-tag sentiment (the clauses holding the theme's evidence) */
     "ALTER TABLE item_themes ADD COLUMN sentiment REAL;",
+    /* 3: daily rollups kept by triggers, so window counts over millions of
+     * items read a few thousand rows. day = floor(created_at / 86400). */
+    "CREATE TABLE item_day ("
+    "  day INTEGER NOT NULL, kind TEXT NOT NULL, source TEXT NOT NULL,"
+    "  items INTEGER NOT NULL DEFAULT 0, tagged INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (day, kind, source)) WITHOUT ROWID;"
+    "CREATE TABLE theme_day ("
+    "  day INTEGER NOT NULL, theme TEXT NOT NULL, kind TEXT NOT NULL, source TEXT NOT NULL,"
+    "  items INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (day, theme, kind, source)) WITHOUT ROWID;"
+    "CREATE TRIGGER items_day_ins AFTER INSERT ON items BEGIN"
+    "  INSERT INTO item_day (day, kind, source, items) VALUES"
+    "   (NEW.created_at / 86400 - (NEW.created_at % 86400 < 0), NEW.kind, NEW.source, 1)"
+    "   ON CONFLICT DO UPDATE SET items = items + 1; END;"
+    "CREATE TRIGGER items_day_del AFTER DELETE ON items BEGIN"
+    "  UPDATE item_day SET items = items - 1"
+    "   WHERE day = OLD.created_at / 86400 - (OLD.created_at % 86400 < 0)"
+    "   AND kind = OLD.kind AND source = OLD.source; END;"
+    "CREATE TRIGGER items_day_upd AFTER UPDATE OF created_at, kind, source ON items"
+    "  WHEN OLD.created_at != NEW.created_at OR OLD.kind != NEW.kind OR OLD.source != NEW.source"
+    "  BEGIN"
+    "  UPDATE item_day SET items = items - 1"
+    "   WHERE day = OLD.created_at / 86400 - (OLD.created_at % 86400 < 0)"
+    "   AND kind = OLD.kind AND source = OLD.source;"
+    "  INSERT INTO item_day (day, kind, source, items) VALUES"
+    "   (NEW.created_at / 86400 - (NEW.created_at % 86400 < 0), NEW.kind, NEW.source, 1)"
+    "   ON CONFLICT DO UPDATE SET items = items + 1; END;"
+    /* tagged counts an item once: on its first theme row and after its last
+     * one goes, keyed by the theme rows' own copy of time, kind, source. */
+    "CREATE TRIGGER themes_day_ins AFTER INSERT ON item_themes BEGIN"
+    "  INSERT INTO theme_day (day, theme, kind, source, items) VALUES"
+    "   (NEW.created_at / 86400 - (NEW.created_at % 86400 < 0), NEW.theme, NEW.kind,"
+    "    NEW.source, 1) ON CONFLICT DO UPDATE SET items = items + 1;"
+    "  INSERT INTO item_day (day, kind, source, tagged)"
+    "   SELECT NEW.created_at / 86400 - (NEW.created_at % 86400 < 0), NEW.kind, NEW.source, 1"
+    "   WHERE (SELECT count(*) FROM item_themes WHERE item_id = NEW.item_id) = 1"
+    "   ON CONFLICT DO UPDATE SET tagged = tagged + 1; END;"
+    "CREATE TRIGGER themes_day_del AFTER DELETE ON item_themes BEGIN"
+    "  UPDATE theme_day SET items = items - 1"
+    "   WHERE day = OLD.created_at / 86400 - (OLD.created_at % 86400 < 0)"
+    "   AND theme = OLD.theme AND kind = OLD.kind AND source = OLD.source;"
+    "  UPDATE item_day SET tagged = tagged - 1"
+    "   WHERE day = OLD.created_at / 86400 - (OLD.created_at % 86400 < 0)"
+    "   AND kind = OLD.kind AND source = OLD.source"
+    "   AND NOT EXISTS (SELECT 1 FROM item_themes WHERE item_id = OLD.item_id); END;"
+    "INSERT INTO item_day (day, kind, source, items)"
+    "  SELECT created_at / 86400 - (created_at % 86400 < 0) AS d, kind, source, count(*)"
+    "  FROM items GROUP BY d, kind, source;"
+    "INSERT INTO item_day (day, kind, source, tagged)"
+    "  SELECT d, kind, source, count(*) FROM (SELECT DISTINCT item_id,"
+    "   created_at / 86400 - (created_at % 86400 < 0) AS d, kind, source FROM item_themes)"
+    "  WHERE true GROUP BY d, kind, source ON CONFLICT DO UPDATE SET tagged = excluded.tagged;"
+    "INSERT INTO theme_day (day, theme, kind, source, items)"
+    "  SELECT created_at / 86400 - (created_at % 86400 < 0) AS d, theme, kind, source, count(*)"
+    "  FROM item_themes GROUP BY d, theme, kind, source;",
 };
 
 #define S_NMIGRATIONS (sizeof s_migrations / sizeof s_migrations[0])
@@ -501,23 +556,6 @@ static void s_bind_filter(sqlite3_stmt *st, const voc_filter *f)
     " i.created_at >= ?1 AND i.created_at < ?2 AND (?3 IS NULL OR i.kind = ?3)"                    \
     " AND (?4 IS NULL OR i.source = ?4)"
 
-static int s_query_count(voc_store *s, const char *sql, const voc_filter *f, int64_t *out,
-                         voc_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK) return s_db_err(s, rc, err, "prepare count");
-    s_bind_filter(st, f);
-    rc = sqlite3_step(st);
-    int out_rc = 0;
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
-    else
-        out_rc = s_db_err(s, rc, err, "count");
-    sqlite3_finalize(st);
-    return out_rc;
-}
-
 void voc_top_clear(voc_top *t)
 {
     for (size_t i = 0; i < t->count; i++) {
@@ -529,42 +567,112 @@ void voc_top_clear(voc_top *t)
     memset(t, 0, sizeof *t);
 }
 
+/* A window [since, until) as whole days served by the rollups, [d0, d1),
+ * plus the partial days at either edge served by the raw rows:
+ * [since, lead_end) and [tail_start, until). */
+typedef struct s_window {
+    int64_t d0, d1, lead_end, tail_start;
+} s_window;
+
+static int64_t s_floor_day(int64_t t)
+{
+    return t / 86400 - (t % 86400 < 0);
+}
+
+static s_window s_split(const voc_filter *f)
+{
+    s_window w;
+    w.d0 = f->since == INT64_MIN ? INT64_MIN / 86400 - 1
+                                 : s_floor_day(f->since) + (f->since % 86400 != 0);
+    w.d1 = f->until == INT64_MAX ? INT64_MAX / 86400 : s_floor_day(f->until);
+    if (w.d0 >= w.d1) { /* less than a whole day: all raw */
+        w.d0 = w.d1 = 0;
+        w.lead_end = f->until;
+        w.tail_start = f->until;
+        return w;
+    }
+    w.lead_end = f->since == INT64_MIN ? f->since : w.d0 * 86400;
+    w.tail_start = f->until == INT64_MAX ? f->until : w.d1 * 86400;
+    return w;
+}
+
+/* ?1 since ?2 until ?3 kind ?4 source, ?6 d0 ?7 d1 ?8 lead_end ?9 tail_start */
+static void s_bind_window(sqlite3_stmt *st, const voc_filter *f, const s_window *w)
+{
+    s_bind_filter(st, f);
+    sqlite3_bind_int64(st, 6, w->d0);
+    sqlite3_bind_int64(st, 7, w->d1);
+    sqlite3_bind_int64(st, 8, w->lead_end);
+    sqlite3_bind_int64(st, 9, w->tail_start);
+}
+
+#define S_KS(p) " AND (?3 IS NULL OR " p "kind = ?3) AND (?4 IS NULL OR " p "source = ?4)"
+#define S_EDGES(p)                                                                                 \
+    " ((" p "created_at >= ?1 AND " p "created_at < ?8) OR (" p "created_at >= ?9 AND " p          \
+    "created_at < ?2))" S_KS(p)
+
 int voc_store_top(voc_store *s, const voc_filter *f, size_t limit, voc_top *out, voc_err *err)
 {
     int rc = 0, src;
-    sqlite3_stmt *st = NULL, *qst = NULL;
+    sqlite3_stmt *st = NULL, *qst = NULL, *cst = NULL;
     size_t cap = 0;
     memset(out, 0, sizeof *out);
+    s_window w = s_split(f);
 
-    if ((rc = s_query_count(s, "SELECT count(*) FROM items i WHERE" S_FILTER_I, f,
-                            &out->total_items, err)) ||
-        (rc = s_query_count(s,
-                            "SELECT count(DISTINCT t.item_id) FROM item_themes t WHERE" S_FILTER_T,
-                            f, &out->tagged_items, err)))
+    src =
+        sqlite3_prepare_v2(
+            s->db,
+            "SELECT (SELECT coalesce(sum(items), 0) FROM item_day WHERE day >= ?6 AND day < "
+            "?7" S_KS("") ") + (SELECT count(*) FROM items i WHERE" S_EDGES(
+                "i.") "),"
+                      " (SELECT coalesce(sum(tagged), 0) FROM item_day WHERE day >= ?6 AND day < "
+                      "?7" S_KS("") ") + (SELECT count(DISTINCT t.item_id) FROM item_themes t "
+                                    "WHERE" S_EDGES("t.") ")",
+            -1, &cst, NULL);
+    if (src != SQLITE_OK) {
+        rc = s_db_err(s, src, err, "prepare totals");
         goto out;
+    }
+    s_bind_window(cst, f, &w);
+    if ((src = sqlite3_step(cst)) != SQLITE_ROW) {
+        rc = s_db_err(s, src, err, "totals");
+        goto out;
+    }
+    out->total_items = sqlite3_column_int64(cst, 0);
+    out->tagged_items = sqlite3_column_int64(cst, 1);
 
-    src = sqlite3_prepare_v2(s->db,
-                             "SELECT t.theme, count(*) AS n FROM item_themes t WHERE" S_FILTER_T
-                             " GROUP BY t.theme ORDER BY n DESC, t.theme LIMIT ?5",
-                             -1, &st, NULL);
+    src = sqlite3_prepare_v2(
+        s->db,
+        "SELECT theme, sum(n) AS n FROM ("
+        " SELECT theme, items AS n FROM theme_day"
+        "  WHERE day >= ?6 AND day < ?7" S_KS(
+            "") " UNION ALL"
+                " SELECT t.theme, 1 FROM item_themes t WHERE" S_EDGES(
+                    "t.") ") GROUP BY theme HAVING n > 0 ORDER BY n DESC, theme LIMIT ?5",
+        -1, &st, NULL);
     if (src != SQLITE_OK) {
         rc = s_db_err(s, src, err, "prepare top");
         goto out;
     }
-    /* The representative quote: among the theme's items in the window, the
-     * one the rules matched most strongly, preferring texts of readable
-     * length (near 160 characters) and then the most recent. */
-    src = sqlite3_prepare_v2(s->db,
-                             "SELECT i.uid, i.text FROM item_themes t JOIN items i"
-                             " ON i.id = t.item_id WHERE" S_FILTER_T " AND t.theme = ?5"
-                             " ORDER BY t.score DESC, abs(length(i.text) - 160), i.created_at DESC"
-                             " LIMIT 1",
-                             -1, &qst, NULL);
+    /* The representative quote: among the theme's latest 300 items in the
+     * window, the one the rules matched most strongly, preferring texts of
+     * readable length (near 160 characters), then the most recent. Bounded
+     * work however large the window. */
+    src = sqlite3_prepare_v2(
+        s->db,
+        "SELECT i.uid, i.text FROM (SELECT t.item_id, t.score, t.created_at"
+        "  FROM item_themes t WHERE t.theme = ?5 AND t.created_at >= ?1"
+        "  AND t.created_at < ?2" S_KS(
+            "t.") "  ORDER BY t.created_at DESC LIMIT 300) x"
+                  " JOIN items i ON i.id = x.item_id"
+                  " ORDER BY x.score DESC, abs(length(i.text) - 160), x.created_at DESC"
+                  " LIMIT 1",
+        -1, &qst, NULL);
     if (src != SQLITE_OK) {
         rc = s_db_err(s, src, err, "prepare quote");
         goto out;
     }
-    s_bind_filter(st, f);
+    s_bind_window(st, f, &w);
     sqlite3_bind_int64(st, 5, limit ? (int64_t)limit : -1);
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
         voc_grow((void **)&out->rows, &cap, out->count + 1, sizeof *out->rows);
@@ -594,6 +702,7 @@ int voc_store_top(voc_store *s, const voc_filter *f, size_t limit, voc_top *out,
 out:
     sqlite3_finalize(st);
     sqlite3_finalize(qst);
+    sqlite3_finalize(cst);
     if (rc) voc_top_clear(out);
     return rc;
 }

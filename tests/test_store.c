@@ -86,7 +86,8 @@ Test(store, creates_schema_private_and_migrated)
     /* Reopening an up-to-date store changes nothing. */
     cr_assert_eq(voc_store_open(&s, s_path, 0, &err), 0);
     voc_store_destroy(&s);
-    cr_assert_eq(s_scalar("SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
+    cr_assert_eq(s_scalar("SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"),
+                 1);
 }
 
 Test(store, readonly_missing_is_not_found)
@@ -202,8 +203,7 @@ Test(store, top_counts_share_quote_and_filters)
         const char *theme = i < 6 ? "billing" : i < 9 ? "performance" : NULL;
         int64_t when = i == 8 ? 100 : 1000 + i;
         s_item(&it, uid, i == 2 ? "a representative billing complaint" : "billing", when, theme);
-        if (i == 2)
-            it.themes[0].score = 3.0;
+        if (i == 2) it.themes[0].score = 3.0;
         if (i == 7) {
             free(it.source);
             it.source = strdup("zendesk");
@@ -255,5 +255,99 @@ Test(store, top_counts_share_quote_and_filters)
     cr_assert_eq(voc_store_stats_get(s, &st, &err), 0);
     cr_assert_eq(st.items, 11);
     cr_assert_eq(st.tagged_items, 9);
+    voc_store_destroy(&s);
+}
+
+/* Raw theme counts in [since, until) with optional kind, straight from the
+ * rows: what the rollups must agree with. */
+static int64_t s_raw(const char *theme, int64_t since, int64_t until, const char *kind)
+{
+    char sql[400];
+    if (theme)
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM item_themes WHERE theme = '%s' AND created_at >= %lld AND "
+                 "created_at < %lld%s%s%s",
+                 theme, (long long)since, (long long)until, kind ? " AND kind = '" : "",
+                 kind ? kind : "", kind ? "'" : "");
+    else
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM items WHERE created_at >= %lld AND created_at < %lld%s%s%s",
+                 (long long)since, (long long)until, kind ? " AND kind = '" : "", kind ? kind : "",
+                 kind ? "'" : "");
+    return s_scalar(sql);
+}
+
+/* Inserts, updates that move items between days and kinds, theme changes
+ * and retags: voc_store_top (daily rollups plus raw edges) always equals
+ * counting the rows, for windows on and off day boundaries. */
+Test(store, rollups_match_raw_counts)
+{
+    voc_store *s = NULL;
+    voc_err err;
+    cr_assert_eq(voc_store_open(&s, s_path, 0, &err), 0, "%s", err.msg);
+    const char *themes[] = {"billing", "performance", "support"};
+    uint64_t seed = 7;
+    int64_t base = 1767225600; /* 2026-01-01 */
+    for (int round = 0; round < 3; round++) {
+        cr_assert_eq(voc_store_begin(s, &err), 0);
+        for (int i = 0; i < 400; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            char uid[32];
+            snprintf(uid, sizeof uid, "r-%d", (int)((seed >> 40) % 500));
+            voc_item it;
+            s_item(&it, uid, "some text", base + (int64_t)((seed >> 20) % (20 * 86400)), NULL);
+            it.kind = (seed >> 8) % 2 ? VOC_KIND_TICKET : VOC_KIND_NPS;
+            for (int t = 0; t < 3; t++)
+                if ((seed >> (30 + t)) & 1) voc_item_add_theme(&it, themes[t], 1.0);
+            voc_put_result r;
+            cr_assert_eq(voc_store_put_item(s, &it, round + 1, &r, &err), 0, "%s", err.msg);
+            voc_item_clear(&it);
+        }
+        cr_assert_eq(voc_store_commit(s, &err), 0);
+    }
+    /* A retag that drops every theme of a few items. */
+    voc_filter all = voc_filter_all();
+    voc_item items[50];
+    int64_t ids[50];
+    size_t n = 0;
+    cr_assert_eq(voc_store_retag_scan(s, &all, 99, 0, 50, items, ids, &n, &err), 0);
+    cr_assert_eq(voc_store_begin(s, &err), 0);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_eq(voc_store_set_analysis(s, ids[i], &items[i], 99, &err), 0);
+        voc_item_clear(&items[i]);
+    }
+    cr_assert_eq(voc_store_commit(s, &err), 0);
+
+    int64_t windows[][2] = {{INT64_MIN, INT64_MAX},
+                            {base, base + 7 * 86400},
+                            {base + 3600, base + 5 * 86400 + 7200},
+                            {base + 100, base + 200},
+                            {base + 86399, base + 86401},
+                            {base + 2 * 86400 + 1, INT64_MAX}};
+    for (size_t w = 0; w < sizeof windows / sizeof windows[0]; w++) {
+        for (int k = 0; k < 2; k++) {
+            voc_filter f = voc_filter_all();
+            f.since = windows[w][0];
+            f.until = windows[w][1];
+            f.kind = k ? "ticket" : NULL;
+            voc_top top;
+            cr_assert_eq(voc_store_top(s, &f, 0, &top, &err), 0, "%s", err.msg);
+            cr_assert_eq(top.total_items, s_raw(NULL, f.since, f.until, f.kind), "window %zu", w);
+            for (size_t t = 0; t < 3; t++) {
+                int64_t got = 0;
+                for (size_t r = 0; r < top.count; r++)
+                    if (strcmp(top.rows[r].theme, themes[t]) == 0) got = top.rows[r].items;
+                cr_assert_eq(got, s_raw(themes[t], f.since, f.until, f.kind),
+                             "window %zu kind %d theme %s", w, k, themes[t]);
+            }
+            char sql[300];
+            snprintf(sql, sizeof sql,
+                     "SELECT count(DISTINCT item_id) FROM item_themes WHERE created_at >= %lld AND"
+                     " created_at < %lld%s",
+                     (long long)f.since, (long long)f.until, k ? " AND kind = 'ticket'" : "");
+            cr_assert_eq(top.tagged_items, s_scalar(sql), "tagged, window %zu", w);
+            voc_top_clear(&top);
+        }
+    }
     voc_store_destroy(&s);
 }
