@@ -370,3 +370,5 @@ int voc_sender_pump(voc_sender *s, int timeout_ms, voc_err *err)
     }
     return 0;
 }
+
+void *voc_sender_socket(voc_sender *s) { return s->dealer; }

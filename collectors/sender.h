@@ -53,6 +53,10 @@ void voc_sender_on_reject(voc_sender *s, voc_sender_reject_fn fn, void *user);
  * (the processor answered ERROR: a protocol fault that resending won't fix). */
 int voc_sender_pump(voc_sender *s, int timeout_ms, voc_err *err);
 
+/* The DEALER socket, for a caller's own zmq_poll between pumps (the same
+ * thread only). Borrowed. */
+void *voc_sender_socket(voc_sender *s);
+
 /* True when nothing is in flight and the outbox has nothing unread. */
 bool voc_sender_idle(voc_sender *s);
 size_t voc_sender_in_flight(const voc_sender *s);

@@ -63,6 +63,7 @@ const char *voc_err_name(int code)
     case VOC_ESTATE: return "ESTATE";
     case VOC_ETIMEOUT: return "ETIMEOUT";
     case VOC_EFULL: return "EFULL";
+    case VOC_EAUTH: return "EAUTH";
     default: return "E?";
     }
 }

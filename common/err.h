@@ -24,6 +24,7 @@ enum {
     VOC_ESTATE = -9,  /* operation not valid in the current state */
     VOC_ETIMEOUT = -10,
     VOC_EFULL = -11,  /* storage full */
+    VOC_EAUTH = -12,  /* missing or wrong credentials or signature */
 };
 
 #define VOC_ERR_MSG_MAX 256
