@@ -619,16 +619,15 @@ int voc_store_top(voc_store *s, const voc_filter *f, size_t limit, voc_top *out,
     memset(out, 0, sizeof *out);
     s_window w = s_split(f);
 
-    src =
-        sqlite3_prepare_v2(
-            s->db,
-            "SELECT (SELECT coalesce(sum(items), 0) FROM item_day WHERE day >= ?6 AND day < "
-            "?7" S_KS("") ") + (SELECT count(*) FROM items i WHERE" S_EDGES(
-                "i.") "),"
-                      " (SELECT coalesce(sum(tagged), 0) FROM item_day WHERE day >= ?6 AND day < "
-                      "?7" S_KS("") ") + (SELECT count(DISTINCT t.item_id) FROM item_themes t "
-                                    "WHERE" S_EDGES("t.") ")",
-            -1, &cst, NULL);
+    src = sqlite3_prepare_v2(
+        s->db,
+        "SELECT (SELECT coalesce(sum(items), 0) FROM item_day WHERE day >= ?6 AND day < "
+        "?7" S_KS("") ") + (SELECT count(*) FROM items i WHERE" S_EDGES(
+            "i.") "),"
+                  " (SELECT coalesce(sum(tagged), 0) FROM item_day WHERE day >= ?6 AND day < "
+                  "?7" S_KS("") ") + (SELECT count(DISTINCT t.item_id) FROM item_themes t "
+                                "WHERE" S_EDGES("t.") ")",
+        -1, &cst, NULL);
     if (src != SQLITE_OK) {
         rc = s_db_err(s, src, err, "prepare totals");
         goto out;
@@ -709,9 +708,9 @@ out:
 
 int voc_store_stats_get(voc_store *s, voc_store_stats *out, voc_err *err)
 {
-    static const char *const sql = "SELECT (SELECT count(*) FROM items),"
-                                   " (SELECT count(DISTINCT item_id) FROM item_themes),"
-                                   " (SELECT count(*) FROM item_themes),"
+    static const char *const sql = "SELECT (SELECT coalesce(sum(items), 0) FROM item_day),"
+                                   " (SELECT coalesce(sum(tagged), 0) FROM item_day),"
+                                   " (SELECT coalesce(sum(items), 0) FROM theme_day),"
                                    " (SELECT count(*) FROM dead_letters),"
                                    " (SELECT count(*) FROM rule_sets),"
                                    " (SELECT coalesce(min(created_at), 0) FROM items),"
@@ -969,4 +968,49 @@ int voc_store_set_analysis(voc_store *s, int64_t item_id, const voc_item *it, in
     sqlite3_bind_int64(st, 1, item_id);
     if ((rc = s_step_done(s, st, err, "deleting themes"))) return rc;
     return s_put_themes(s, item_id, it, rule_set_id, err);
+}
+
+void voc_count_rows_free(voc_count_row *rows, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(rows[i].key);
+    free(rows);
+}
+
+int voc_store_group_counts(voc_store *s, voc_group g, voc_count_row **rows, size_t *count,
+                           voc_err *err)
+{
+    static const char *const sql[] = {
+        [VOC_GROUP_KIND] = "SELECT kind, sum(items), sum(tagged) FROM item_day GROUP BY kind"
+                           " HAVING sum(items) > 0 ORDER BY 2 DESC",
+        [VOC_GROUP_SOURCE] = "SELECT source, sum(items), sum(tagged) FROM item_day"
+                             " GROUP BY source HAVING sum(items) > 0 ORDER BY 2 DESC",
+        [VOC_GROUP_DEAD_REASON] = "SELECT substr(reason, 1, instr(reason || ':', ':') - 1) AS r,"
+                                  " count(*), 0 FROM dead_letters GROUP BY r ORDER BY 2 DESC",
+        [VOC_GROUP_RULE_SET] = "SELECT r.name || ' ' || substr(r.hash, 1, 12), count(i.id), 0"
+                               " FROM rule_sets r LEFT JOIN items i ON i.rule_set_id = r.id"
+                               " GROUP BY r.id ORDER BY r.loaded_at DESC",
+    };
+    sqlite3_stmt *st = NULL;
+    *rows = NULL;
+    *count = 0;
+    size_t cap = 0;
+    int src = sqlite3_prepare_v2(s->db, sql[g], -1, &st, NULL);
+    if (src != SQLITE_OK) return s_db_err(s, src, err, "prepare group counts");
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        voc_grow((void **)rows, &cap, *count + 1, sizeof **rows);
+        voc_count_row *r = &(*rows)[(*count)++];
+        const unsigned char *k = sqlite3_column_text(st, 0);
+        r->key = voc_strdup(k ? (const char *)k : "");
+        r->count = sqlite3_column_int64(st, 1);
+        r->tagged = sqlite3_column_int64(st, 2);
+    }
+    int rc = src == SQLITE_DONE ? 0 : s_db_err(s, src, err, "group counts");
+    sqlite3_finalize(st);
+    if (rc) {
+        voc_count_rows_free(*rows, *count);
+        *rows = NULL;
+        *count = 0;
+    }
+    return rc;
 }

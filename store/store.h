@@ -157,4 +157,22 @@ typedef struct voc_store_stats {
 
 int voc_store_stats_get(voc_store *s, voc_store_stats *out, voc_err *err);
 
+typedef enum voc_group {
+    VOC_GROUP_KIND,
+    VOC_GROUP_SOURCE,
+    VOC_GROUP_DEAD_REASON, /* dead letters by the field their reason names */
+    VOC_GROUP_RULE_SET,    /* items by the rule set version that tagged them */
+} voc_group;
+
+typedef struct voc_count_row {
+    char *key;
+    int64_t count;
+    int64_t tagged; /* kind and source only */
+} voc_count_row;
+
+/* Counts by group, largest first. Caller frees with voc_count_rows_free. */
+int voc_store_group_counts(voc_store *s, voc_group g, voc_count_row **rows, size_t *count,
+                           voc_err *err);
+void voc_count_rows_free(voc_count_row *rows, size_t count);
+
 #endif

@@ -311,6 +311,19 @@ Test(theme_tools, show_and_retag_on_a_real_store)
     free(out);
     cr_assert_eq(s_count(db, "SELECT count(DISTINCT rule_set_id) FROM items"), 2);
 
+    /* voc stats agrees with the rows. */
+    const char *st[] = {"stats", "--db", db, "--format", "json", NULL};
+    cr_assert_eq(s_voc(&out, NULL, st), 0, "%s", out);
+    o = cJSON_Parse(out);
+    cr_assert_not_null(o, "%s", out);
+    cr_assert_eq(s_get(o, "items", NULL), 300);
+    cr_assert_eq(s_get(o, "tagged", NULL),
+                 (double)s_count(db, "SELECT count(DISTINCT item_id) FROM item_themes"));
+    cr_assert_eq(s_get(o, "dead_letters", NULL), 0);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(o, "rule_sets")), 2);
+    cJSON_Delete(o);
+    free(out);
+
     free(in);
     free(db);
     free(log);
