@@ -144,6 +144,12 @@ int voc_outbox_commit(voc_outbox *ob, voc_err *err)
     return 0;
 }
 
+void voc_outbox_rollback(voc_outbox *ob)
+{
+    if (!sqlite3_get_autocommit(ob->db))
+        sqlite3_exec(ob->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 int voc_outbox_put(voc_outbox *ob, const void *payload, size_t len, const char *origin,
                    voc_err *err)
 {

@@ -32,6 +32,8 @@ void voc_outbox_destroy(voc_outbox **self_p);
 
 int voc_outbox_begin(voc_outbox *ob, voc_err *err);
 int voc_outbox_commit(voc_outbox *ob, voc_err *err);
+/* Undo an open transaction (no-op without one). */
+void voc_outbox_rollback(voc_outbox *ob);
 
 /* Append one row (inside begin/commit for speed, or alone). */
 int voc_outbox_put(voc_outbox *ob, const void *payload, size_t len, const char *origin,
