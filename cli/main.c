@@ -17,6 +17,7 @@ static const s_cmd s_cmds[] = {
     {"show", voc_cmd_show, "one item with its themes and highlighted evidence"},
     {"retag", voc_cmd_retag, "re-apply a rule set to stored items"},
     {"rules", voc_cmd_rules, "check, test and evaluate a rule set"},
+    {"keygen", voc_cmd_keygen, "write a CURVE key pair for encrypted links between hosts"},
     {"stats", voc_cmd_stats, "what the store holds: kinds, sources, dead letters, versions"},
 };
 

@@ -40,6 +40,10 @@ static const voc_opt s_options[] = {
      "give up when the processor has not answered for this long (items stay in the outbox)"},
     {"progress", VOC_OPT_BOOL, NULL, NULL, NULL, "show progress even when stderr is not a tty"},
     {"json", VOC_OPT_BOOL, NULL, NULL, NULL, "print the summary as JSON on stdout"},
+    {"curve-server-key", VOC_OPT_STR, NULL, "VOC_CURVE_SERVER_KEY", "FILE",
+     "the processor's public key (NAME.pub): encrypt and authenticate with CURVE"},
+    {"curve-secret-key", VOC_OPT_STR, NULL, "VOC_CURVE_SECRET_KEY", "FILE",
+     "this collector's key pair (NAME.key from voc keygen)"},
     {"log-level", VOC_OPT_STR, "warn", "VOC_LOG_LEVEL", "LEVEL", "debug, info, warn or error"},
     {"config", VOC_OPT_STR, NULL, NULL, "FILE", "JSON file of these options"},
     {0},
@@ -264,6 +268,8 @@ int voc_collect_cmd_file(int argc, char **argv)
         .batch_items = (size_t)voc_opts_int(opts, "batch"),
         .window = (size_t)voc_opts_int(opts, "window"),
         .ack_timeout_ms = (int)voc_opts_int(opts, "ack-timeout"),
+        .curve_server_key = voc_opts_str(opts, "curve-server-key"),
+        .curve_secret_key = voc_opts_str(opts, "curve-secret-key"),
     };
     if (voc_sender_new(&run.sender, ctx, run.ob, &scfg, &err))
         goto fail;

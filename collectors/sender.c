@@ -12,6 +12,8 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "common/curve.h"
+
 #define S_MAX_BACKOFF_MS 60000
 
 typedef struct s_batch {
@@ -54,16 +56,11 @@ int voc_sender_new(voc_sender **out, void *zmq_ctx, voc_outbox *ob, const voc_se
     int rc = 0;
     voc_sender *s = voc_calloc(1, sizeof *s);
     s->cfg = *cfg;
-    if (!s->cfg.batch_items)
-        s->cfg.batch_items = 500;
-    if (s->cfg.batch_items > VOC_WIRE_MAX_ITEMS)
-        s->cfg.batch_items = VOC_WIRE_MAX_ITEMS;
-    if (!s->cfg.batch_bytes)
-        s->cfg.batch_bytes = 4u << 20;
-    if (!s->cfg.window)
-        s->cfg.window = 8;
-    if (s->cfg.ack_timeout_ms <= 0)
-        s->cfg.ack_timeout_ms = 10000;
+    if (!s->cfg.batch_items) s->cfg.batch_items = 500;
+    if (s->cfg.batch_items > VOC_WIRE_MAX_ITEMS) s->cfg.batch_items = VOC_WIRE_MAX_ITEMS;
+    if (!s->cfg.batch_bytes) s->cfg.batch_bytes = 4u << 20;
+    if (!s->cfg.window) s->cfg.window = 8;
+    if (s->cfg.ack_timeout_ms <= 0) s->cfg.ack_timeout_ms = 10000;
     s->ob = ob;
     s->next_seq = 1;
     s->flight = voc_calloc(s->cfg.window, sizeof *s->flight);
@@ -82,8 +79,7 @@ int voc_sender_new(voc_sender **out, void *zmq_ctx, voc_outbox *ob, const voc_se
     zmq_setsockopt(s->dealer, ZMQ_IMMEDIATE, &one, sizeof one);
     char mon_ep[64];
     snprintf(mon_ep, sizeof mon_ep, "inproc://voc-sender-monitor-%p", (void *)s);
-    if (zmq_socket_monitor(s->dealer, mon_ep, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) ==
-        0) {
+    if (zmq_socket_monitor(s->dealer, mon_ep, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) == 0) {
         s->monitor = zmq_socket(zmq_ctx, ZMQ_PAIR);
         zmq_setsockopt(s->monitor, ZMQ_LINGER, &zero, sizeof zero);
         if (zmq_connect(s->monitor, mon_ep) != 0) {
@@ -91,22 +87,36 @@ int voc_sender_new(voc_sender **out, void *zmq_ctx, voc_outbox *ob, const voc_se
             s->monitor = NULL;
         }
     }
+    if (cfg->curve_server_key || cfg->curve_secret_key) {
+        voc_curve_pair server, mine;
+        if (!cfg->curve_server_key || !cfg->curve_secret_key) {
+            rc = voc_err_set(err, VOC_EINVAL,
+                             "CURVE needs both --curve-server-key and "
+                             "--curve-secret-key");
+            goto out;
+        }
+        if ((rc = voc_curve_load(cfg->curve_server_key, 0, &server, err)) ||
+            (rc = voc_curve_load(cfg->curve_secret_key, 1, &mine, err)))
+            goto out;
+        zmq_setsockopt(s->dealer, ZMQ_CURVE_SERVERKEY, server.public_key, VOC_CURVE_Z85);
+        zmq_setsockopt(s->dealer, ZMQ_CURVE_PUBLICKEY, mine.public_key, VOC_CURVE_Z85);
+        zmq_setsockopt(s->dealer, ZMQ_CURVE_SECRETKEY, mine.secret_key, VOC_CURVE_Z85);
+        memset(&mine, 0, sizeof mine);
+    }
     if (zmq_connect(s->dealer, cfg->endpoint) != 0) {
         rc = voc_err_set(err, VOC_EZMQ, "cannot connect to %s: %s", cfg->endpoint,
                          zmq_strerror(errno));
         goto out;
     }
 out:
-    if (rc)
-        voc_sender_destroy(&s);
+    if (rc) voc_sender_destroy(&s);
     *out = s;
     return rc;
 }
 
 void voc_sender_destroy(voc_sender **self_p)
 {
-    if (!self_p || !*self_p)
-        return;
+    if (!self_p || !*self_p) return;
     voc_sender *s = *self_p;
     for (size_t i = 0; i < s->nflight; i++)
         voc_outbox_rows_free(s->flight[i].rows, s->flight[i].count);
@@ -118,8 +128,7 @@ void voc_sender_destroy(voc_sender **self_p)
         zmq_socket_monitor(s->dealer, NULL, 0);
         zmq_close(s->dealer);
     }
-    if (s->monitor)
-        zmq_close(s->monitor);
+    if (s->monitor) zmq_close(s->monitor);
     free(s);
     *self_p = NULL;
 }
@@ -132,13 +141,11 @@ void voc_sender_on_reject(voc_sender *s, voc_sender_reject_fn fn, void *user)
 
 bool voc_sender_idle(voc_sender *s)
 {
-    if (s->nflight)
-        return false;
+    if (s->nflight) return false;
     voc_outbox_row *rows;
     size_t n = 0;
     voc_err e;
-    if (voc_outbox_read(s->ob, s->last_read_id, 1, 1, &rows, &n, &e))
-        return false;
+    if (voc_outbox_read(s->ob, s->last_read_id, 1, 1, &rows, &n, &e)) return false;
     voc_outbox_rows_free(rows, n);
     return n == 0;
 }
@@ -165,10 +172,8 @@ static int s_fill_window(voc_sender *s, voc_err *err)
         size_t n = 0;
         int rc = voc_outbox_read(s->ob, s->last_read_id, s->cfg.batch_items, s->cfg.batch_bytes,
                                  &rows, &n, err);
-        if (rc)
-            return rc;
-        if (n == 0)
-            break;
+        if (rc) return rc;
+        if (n == 0) break;
         s_batch *b = &s->flight[s->nflight++];
         memset(b, 0, sizeof *b);
         b->seq = s->next_seq++;
@@ -191,10 +196,8 @@ static int s_send(voc_sender *s, s_batch *b, int64_t now, voc_err *err)
         f[VOC_WIRE_F_ITEMS + i] = (voc_frame){b->rows[i].payload, b->rows[i].len};
     int rc = voc_zmq_send_frames(s->dealer, f, b->count + VOC_WIRE_F_ITEMS, ZMQ_DONTWAIT, err);
     free(f);
-    if (rc == VOC_EBUSY)
-        return rc; /* not connected yet (IMMEDIATE): try again later */
-    if (rc)
-        return rc;
+    if (rc == VOC_EBUSY) return rc; /* not connected yet (IMMEDIATE): try again later */
+    if (rc) return rc;
     if (b->sent) {
         s->stats.batches_resent++;
         VOC_LOG_INFO("sender", "resent batch seq=%llu items=%zu attempt=%d",
@@ -205,8 +208,7 @@ static int s_send(voc_sender *s, s_batch *b, int64_t now, voc_err *err)
     }
     b->sent = true;
     int64_t backoff = (int64_t)s->cfg.ack_timeout_ms << (b->attempts < 6 ? b->attempts : 6);
-    if (backoff > S_MAX_BACKOFF_MS)
-        backoff = S_MAX_BACKOFF_MS;
+    if (backoff > S_MAX_BACKOFF_MS) backoff = S_MAX_BACKOFF_MS;
     b->attempts++;
     b->due_ms = now + backoff;
     return 0;
@@ -215,8 +217,7 @@ static int s_send(voc_sender *s, s_batch *b, int64_t now, voc_err *err)
 static s_batch *s_find(voc_sender *s, uint64_t seq)
 {
     for (size_t i = 0; i < s->nflight; i++)
-        if (s->flight[i].seq == seq)
-            return &s->flight[i];
+        if (s->flight[i].seq == seq) return &s->flight[i];
     return NULL;
 }
 
@@ -232,13 +233,11 @@ static int s_on_ack(voc_sender *s, s_batch *b, const voc_wire_msg *m, voc_err *e
 {
     voc_wire_ack ack;
     int rc = voc_wire_ack_decode(m->body, m->body_len, &ack, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     for (size_t i = 0; i < ack.rejected_count; i++) {
         const voc_wire_reject *r = &ack.rejected[i];
         const char *origin = r->index < b->count ? b->rows[r->index].origin : NULL;
-        if (s->on_reject)
-            s->on_reject(s->reject_user, origin, r->uid, r->reason);
+        if (s->on_reject) s->on_reject(s->reject_user, origin, r->uid, r->reason);
     }
     s->stats.items_acked += ack.items;
     s->stats.inserted += ack.inserted;
@@ -246,8 +245,7 @@ static int s_on_ack(voc_sender *s, s_batch *b, const voc_wire_msg *m, voc_err *e
     s->stats.duplicates += ack.duplicates;
     s->stats.rejected += ack.rejected_count;
     voc_wire_ack_clear(&ack);
-    if ((rc = voc_outbox_delete(s->ob, b->rows[0].id, b->rows[b->count - 1].id, err)))
-        return rc;
+    if ((rc = voc_outbox_delete(s->ob, b->rows[0].id, b->rows[b->count - 1].id, err))) return rc;
     VOC_LOG_DEBUG("sender", "acked seq=%llu items=%zu", (unsigned long long)b->seq, b->count);
     s_remove(s, b);
     return 0;
@@ -262,8 +260,7 @@ static int s_handle_reply(voc_sender *s, int64_t now, voc_err *err)
         return 0;
     }
     s_batch *b = s_find(s, m.seq);
-    if (!b)
-        return 0; /* a late reply to a batch already acked */
+    if (!b) return 0; /* a late reply to a batch already acked */
     s->last_reply_ms = now;
     switch (m.type) {
     case VOC_MSG_ACK:
@@ -272,8 +269,7 @@ static int s_handle_reply(voc_sender *s, int64_t now, voc_err *err)
         char *msg = NULL;
         long retry = 0;
         voc_wire_error_decode(m.body, m.body_len, &msg, &retry, &why);
-        if (retry <= 0)
-            retry = 1000;
+        if (retry <= 0) retry = 1000;
         VOC_LOG_WARN("sender", "processor could not store batch seq=%llu, retrying in %ld ms: %s",
                      (unsigned long long)b->seq, retry, msg ? msg : "?");
         free(msg);
@@ -324,8 +320,7 @@ int voc_sender_pump(voc_sender *s, int timeout_ms, voc_err *err)
 {
     int rc;
     int64_t now = voc_monotonic_ms();
-    if ((rc = s_fill_window(s, err)))
-        return rc;
+    if ((rc = s_fill_window(s, err))) return rc;
     int64_t next_due = now + timeout_ms;
     for (size_t i = 0; i < s->nflight; i++) {
         s_batch *b = &s->flight[i];
@@ -333,42 +328,36 @@ int voc_sender_pump(voc_sender *s, int timeout_ms, voc_err *err)
             rc = s_send(s, b, now, err);
             if (rc == VOC_EBUSY) {
                 /* Not connected: retry soon; the monitor wakes us on connect. */
-                if (now + 100 < next_due)
-                    next_due = now + 100;
+                if (now + 100 < next_due) next_due = now + 100;
                 break;
             }
-            if (rc)
-                return rc;
+            if (rc) return rc;
         }
-        if (b->sent && b->due_ms < next_due)
-            next_due = b->due_ms;
+        if (b->sent && b->due_ms < next_due) next_due = b->due_ms;
     }
     long wait = (long)(next_due - now);
-    if (wait < 0)
-        wait = 0;
+    if (wait < 0) wait = 0;
     zmq_pollitem_t items[2] = {{s->dealer, 0, ZMQ_POLLIN, 0}, {s->monitor, 0, ZMQ_POLLIN, 0}};
     int n = zmq_poll(items, s->monitor ? 2 : 1, wait);
     if (n < 0) {
-        if (errno == EINTR)
-            return 0;
+        if (errno == EINTR) return 0;
         return voc_err_set(err, VOC_EZMQ, "poll: %s", zmq_strerror(errno));
     }
-    if (s->monitor && (items[1].revents & ZMQ_POLLIN))
-        s_handle_monitor(s);
+    if (s->monitor && (items[1].revents & ZMQ_POLLIN)) s_handle_monitor(s);
     if (items[0].revents & ZMQ_POLLIN) {
         for (;;) {
             rc = voc_zmsg_recv(&s->msg, s->dealer, ZMQ_DONTWAIT, err);
-            if (rc == VOC_EBUSY)
-                break;
-            if (rc)
-                return rc;
+            if (rc == VOC_EBUSY) break;
+            if (rc) return rc;
             rc = s_handle_reply(s, voc_monotonic_ms(), err);
             voc_zmsg_close(&s->msg);
-            if (rc)
-                return rc;
+            if (rc) return rc;
         }
     }
     return 0;
 }
 
-void *voc_sender_socket(voc_sender *s) { return s->dealer; }
+void *voc_sender_socket(voc_sender *s)
+{
+    return s->dealer;
+}

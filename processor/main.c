@@ -28,6 +28,10 @@ static const voc_opt s_options[] = {
     {"max-text", VOC_OPT_INT, "65536", NULL, "BYTES", "reject items whose text is longer"},
     {"group-items", VOC_OPT_INT, "20000", NULL, "N",
      "most items written in one transaction when batches queue up"},
+    {"curve-secret-key", VOC_OPT_STR, NULL, "VOC_CURVE_SECRET_KEY", "FILE",
+     "serve CURVE-encrypted tcp with this key pair (voc keygen); needs --allow-keys"},
+    {"allow-keys", VOC_OPT_STR, NULL, "VOC_ALLOW_KEYS", "DIR",
+     "with CURVE: accept only collectors whose NAME.pub is in DIR"},
     {"keep-pii", VOC_OPT_BOOL, "false", NULL, NULL,
      "store text as received, without redacting e-mails, card and phone numbers"},
     {"log-level", VOC_OPT_STR, "info", "VOC_LOG_LEVEL", "LEVEL", "debug, info, warn or error"},
@@ -124,6 +128,8 @@ int main(int argc, char **argv)
         .max_group_items = (int)voc_opts_int(opts, "group-items"),
         .limits = limits,
         .keep_pii = voc_opts_bool(opts, "keep-pii"),
+        .curve_secret_key = voc_opts_str(opts, "curve-secret-key"),
+        .allow_keys_dir = voc_opts_str(opts, "allow-keys"),
     };
     if (voc_processor_new(&proc, ctx, &cfg, &err) == 0) {
         VOC_LOG_INFO("processor", "ready db=%s", cfg.db_path);

@@ -23,11 +23,17 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "common/curve.h"
+
 #define S_MAX_GROUP_BATCHES 64
 
 struct voc_processor {
     voc_processor_config cfg;
     void *router;
+    void *zap; /* ZAP handler (REP on inproc://zeromq.zap.01) when serving CURVE */
+    char (*allowed)[VOC_CURVE_Z85];
+    size_t allowed_count;
+    uint64_t refused;
     void *pub;
     voc_store *store;
     voc_rules *rules;
@@ -56,6 +62,88 @@ static int64_t s_now_ms(void)
 static int s_set_int(void *sock, int opt, int val)
 {
     return zmq_setsockopt(sock, opt, &val, sizeof val);
+}
+
+/* Serve CURVE with our secret key, and answer ZAP requests ourselves: a
+ * CURVE server without a ZAP handler would accept any client key. The ZAP
+ * socket is bound before the router binds, so no handshake can slip past. */
+static int s_setup_curve(voc_processor *p, void *zmq_ctx, voc_err *err)
+{
+    voc_curve_pair k;
+    int rc;
+    if (!p->cfg.allow_keys_dir)
+        return voc_err_set(err, VOC_EINVAL,
+                           "--curve-secret-key needs --allow-keys DIR (the "
+                           "public keys of the collectors to accept)");
+    if ((rc = voc_curve_load(p->cfg.curve_secret_key, 1, &k, err)) ||
+        (rc = voc_curve_load_dir(p->cfg.allow_keys_dir, &p->allowed, &p->allowed_count, err)))
+        return rc;
+    p->zap = zmq_socket(zmq_ctx, ZMQ_REP);
+    if (!p->zap || zmq_bind(p->zap, "inproc://zeromq.zap.01") != 0) {
+        memset(&k, 0, sizeof k);
+        return voc_err_set(err, VOC_EZMQ, "ZAP handler: %s", zmq_strerror(errno));
+    }
+    s_set_int(p->zap, ZMQ_LINGER, 0);
+    s_set_int(p->router, ZMQ_CURVE_SERVER, 1);
+    zmq_setsockopt(p->router, ZMQ_CURVE_SECRETKEY, k.secret_key, VOC_CURVE_Z85);
+    zmq_setsockopt(p->router, ZMQ_ZAP_DOMAIN, "voc", 3);
+    memset(&k, 0, sizeof k);
+    VOC_LOG_INFO("processor", "CURVE on, %zu client keys allowed", p->allowed_count);
+    return 0;
+}
+
+/* One ZAP request (RFC 27): version, request id, domain, address, identity,
+ * mechanism, credentials. Allow CURVE clients whose key is in the list. */
+static void s_zap(voc_processor *p)
+{
+    zmq_msg_t f[8];
+    int n = 0, more = 1;
+    while (more && n < 8) {
+        zmq_msg_init(&f[n]);
+        if (zmq_msg_recv(&f[n], p->zap, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&f[n]);
+            break;
+        }
+        more = zmq_msg_more(&f[n]);
+        n++;
+    }
+    while (more) { /* drain anything beyond what we read */
+        zmq_msg_t x;
+        zmq_msg_init(&x);
+        if (zmq_msg_recv(&x, p->zap, 0) < 0) {
+            zmq_msg_close(&x);
+            break;
+        }
+        more = zmq_msg_more(&x);
+        zmq_msg_close(&x);
+    }
+    bool ok = false;
+    char key[VOC_CURVE_Z85] = "?", addr[64] = "?";
+    if (n >= 7 && zmq_msg_size(&f[5]) == 5 && memcmp(zmq_msg_data(&f[5]), "CURVE", 5) == 0 &&
+        zmq_msg_size(&f[6]) == 32) {
+        zmq_z85_encode(key, zmq_msg_data(&f[6]), 32);
+        for (size_t i = 0; i < p->allowed_count && !ok; i++)
+            ok = strcmp(key, p->allowed[i]) == 0;
+    }
+    if (n >= 4)
+        snprintf(addr, sizeof addr, "%.*s", (int)zmq_msg_size(&f[3]),
+                 (const char *)zmq_msg_data(&f[3]));
+    if (!ok) {
+        p->refused++;
+        VOC_LOG_WARN("processor", "refused client address=%s key=%s reason=\"key not allowed\"",
+                     addr, key);
+    }
+    if (n >= 2) {
+        const char *code = ok ? "200" : "400", *text = ok ? "OK" : "key not allowed";
+        zmq_send(p->zap, "1.0", 3, ZMQ_SNDMORE);
+        zmq_send(p->zap, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), ZMQ_SNDMORE);
+        zmq_send(p->zap, code, 3, ZMQ_SNDMORE);
+        zmq_send(p->zap, text, strlen(text), ZMQ_SNDMORE);
+        zmq_send(p->zap, ok ? key : "", ok ? strlen(key) : 0, ZMQ_SNDMORE);
+        zmq_send(p->zap, "", 0, 0);
+    }
+    for (int i = 0; i < n; i++)
+        zmq_msg_close(&f[i]);
 }
 
 int voc_processor_new(voc_processor **out, void *zmq_ctx, const voc_processor_config *cfg,
@@ -90,6 +178,7 @@ int voc_processor_new(voc_processor **out, void *zmq_ctx, const voc_processor_co
     }
     int64_t maxmsg = VOC_WIRE_MAX_FRAME;
     zmq_setsockopt(p->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    if (cfg->curve_secret_key && (rc = s_setup_curve(p, zmq_ctx, err))) goto out;
     s_set_int(p->router, ZMQ_LINGER, 2000);
     s_set_int(p->router, ZMQ_RCVHWM, 1000);
     for (size_t i = 0; cfg->listen && cfg->listen[i]; i++) {
@@ -131,6 +220,8 @@ void voc_processor_destroy(voc_processor **self_p)
         voc_wire_ack_clear(&p->acks[i]);
     }
     if (p->router) zmq_close(p->router);
+    if (p->zap) zmq_close(p->zap);
+    free(p->allowed);
     if (p->pub) zmq_close(p->pub);
     s_publish_queue(p, false);
     free(p->pub_queue);
@@ -327,18 +418,28 @@ int voc_processor_run(voc_processor *p, int stop_fd, voc_err *err)
 {
     int64_t last_summary = s_now_ms();
     for (;;) {
-        zmq_pollitem_t items[2] = {{p->router, 0, ZMQ_POLLIN, 0}, {NULL, stop_fd, ZMQ_POLLIN, 0}};
+        zmq_pollitem_t items[3] = {{p->router, 0, ZMQ_POLLIN, 0},
+                                   {NULL, stop_fd, ZMQ_POLLIN, 0},
+                                   {p->zap, 0, ZMQ_POLLIN, 0}};
         long timeout = -1;
         if (p->cfg.stats_interval_ms > 0) {
             timeout = (long)(last_summary + p->cfg.stats_interval_ms - s_now_ms());
             if (timeout < 0) timeout = 0;
         }
-        int n = zmq_poll(items, stop_fd >= 0 ? 2 : 1, timeout);
+        int nitems = 1;
+        if (stop_fd >= 0) nitems = 2;
+        if (p->zap) {
+            if (stop_fd < 0) /* keep the ZAP socket at index 2 */
+                items[1] = (zmq_pollitem_t){NULL, -1, 0, 0};
+            nitems = 3;
+        }
+        int n = zmq_poll(items, nitems, timeout);
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == ETERM) break;
             return voc_err_set(err, VOC_EZMQ, "poll: %s", zmq_strerror(errno));
         }
+        if (p->zap && (items[2].revents & ZMQ_POLLIN)) s_zap(p);
         if (stop_fd >= 0 && (items[1].revents & ZMQ_POLLIN)) {
             VOC_LOG_INFO("processor", "stopping");
             break;

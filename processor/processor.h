@@ -24,6 +24,8 @@ typedef struct voc_processor_config {
     int max_group_items;       /* items per transaction when batches queue */
     int retry_after_ms;        /* told to collectors in a NACK */
     bool keep_pii;             /* skip the redact stage */
+    const char *curve_secret_key; /* key file: serve CURVE (NULL: plain) */
+    const char *allow_keys_dir;   /* with CURVE: *.pub of the clients allowed */
     voc_item_limits limits;
 } voc_processor_config;
 
