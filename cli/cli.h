@@ -45,5 +45,6 @@ int voc_cmd_retag(int argc, char **argv);
 int voc_cmd_rules(int argc, char **argv);
 int voc_cmd_stats(int argc, char **argv);
 int voc_cmd_keygen(int argc, char **argv);
+int voc_cmd_trends(int argc, char **argv);
 
 #endif

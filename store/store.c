@@ -1014,3 +1014,174 @@ int voc_store_group_counts(voc_store *s, voc_group g, voc_count_row **rows, size
     }
     return rc;
 }
+
+/* ---- trends --------------------------------------------------------------- */
+
+void voc_trends_clear(voc_trends *t)
+{
+    for (size_t i = 0; i < t->theme_count; i++)
+        free(t->themes[i]);
+    free(t->themes);
+    free(t->period_start);
+    free(t->totals);
+    free(t->counts);
+    memset(t, 0, sizeof *t);
+}
+
+/* First day of the period holding day d (days since the epoch). */
+static int64_t s_period_of(voc_interval iv, int64_t d)
+{
+    if (iv == VOC_INTERVAL_DAY) return d;
+    if (iv == VOC_INTERVAL_WEEK) {
+        int64_t wd = ((d % 7) + 7 + 3) % 7; /* 1970-01-01 was a Thursday: Monday = 0 */
+        return d - wd;
+    }
+    int64_t y;
+    unsigned m, dd;
+    voc_civil_from_days(d, &y, &m, &dd);
+    return voc_days_from_civil(y, m, 1);
+}
+
+static int64_t s_next_period(voc_interval iv, int64_t p)
+{
+    if (iv == VOC_INTERVAL_DAY) return p + 1;
+    if (iv == VOC_INTERVAL_WEEK) return p + 7;
+    int64_t y;
+    unsigned m, dd;
+    voc_civil_from_days(p, &y, &m, &dd);
+    return m == 12 ? voc_days_from_civil(y + 1, 1, 1) : voc_days_from_civil(y, m + 1, 1);
+}
+
+static bool s_theme_selected(const char *theme, const char *const *prefixes)
+{
+    if (!prefixes) return true;
+    for (size_t i = 0; prefixes[i]; i++) {
+        size_t n = strlen(prefixes[i]);
+        if (strncmp(theme, prefixes[i], n) == 0 && (theme[n] == '\0' || theme[n] == '.'))
+            return true;
+    }
+    return false;
+}
+
+int voc_store_trends(voc_store *s, const voc_filter *f, voc_interval interval,
+                     const char *const *themes, size_t top, voc_trends *out, voc_err *err)
+{
+    int rc = 0, src;
+    sqlite3_stmt *st = NULL;
+    memset(out, 0, sizeof *out);
+    out->interval = interval;
+    /* The day range: the data's own extent when the window is open-ended. */
+    int64_t d0, d1;
+    src = sqlite3_prepare_v2(s->db,
+                             "SELECT min(day), max(day) FROM item_day WHERE items > 0"
+                             " AND day >= ?1 AND day < ?2",
+                             -1, &st, NULL);
+    if (src != SQLITE_OK) return s_db_err(s, src, err, "prepare trends range");
+    int64_t lo = f->since == INT64_MIN ? INT64_MIN / 86400 : s_floor_day(f->since);
+    int64_t hi = f->until == INT64_MAX ? INT64_MAX / 86400 : s_floor_day(f->until - 1) + 1;
+    sqlite3_bind_int64(st, 1, lo);
+    sqlite3_bind_int64(st, 2, hi);
+    if ((src = sqlite3_step(st)) != SQLITE_ROW) {
+        rc = s_db_err(s, src, err, "trends range");
+        goto out;
+    }
+    if (sqlite3_column_type(st, 0) == SQLITE_NULL) { /* nothing in the window */
+        d0 = f->since == INT64_MIN ? 0 : lo;
+        d1 = f->until == INT64_MAX ? d0 + 1 : hi;
+        if (f->since == INT64_MIN && f->until == INT64_MAX) goto out;
+    } else {
+        d0 = f->since == INT64_MIN ? sqlite3_column_int64(st, 0) : lo;
+        d1 = f->until == INT64_MAX ? sqlite3_column_int64(st, 1) + 1 : hi;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+
+    /* Periods. */
+    size_t cap = 0;
+    for (int64_t p = s_period_of(interval, d0); p < d1; p = s_next_period(interval, p)) {
+        if (out->period_count >= 100000) {
+            rc = voc_err_set(err, VOC_ELIMIT, "more than 100000 periods; use a longer interval");
+            goto out;
+        }
+        voc_grow((void **)&out->period_start, &cap, out->period_count + 1,
+                 sizeof *out->period_start);
+        out->period_start[out->period_count++] = p;
+    }
+    out->totals = voc_calloc(out->period_count ? out->period_count : 1, sizeof *out->totals);
+
+    /* Themes ranked over the window. */
+    src = sqlite3_prepare_v2(s->db,
+                             "SELECT theme, sum(items) AS n FROM theme_day WHERE day >= ?1 AND"
+                             " day < ?2" S_KS("") " GROUP BY theme HAVING n > 0"
+                                                  " ORDER BY n DESC, theme",
+                             -1, &st, NULL);
+    if (src != SQLITE_OK) {
+        rc = s_db_err(s, src, err, "prepare trend themes");
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, d0);
+    sqlite3_bind_int64(st, 2, d1);
+    s_bind_text(st, 3, f->kind);
+    s_bind_text(st, 4, f->source);
+    size_t tcap = 0;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *th = (const char *)sqlite3_column_text(st, 0);
+        if (!s_theme_selected(th, themes)) continue;
+        if (!themes && top && out->theme_count >= top) continue;
+        voc_grow((void **)&out->themes, &tcap, out->theme_count + 1, sizeof *out->themes);
+        out->themes[out->theme_count++] = voc_strdup(th);
+    }
+    if (src != SQLITE_DONE) {
+        rc = s_db_err(s, src, err, "trend themes");
+        goto out;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    out->counts = voc_calloc(out->period_count * out->theme_count + 1, sizeof *out->counts);
+
+    /* Day rows into periods: totals, then theme counts. */
+    for (int pass = 0; pass < 2; pass++) {
+        src = sqlite3_prepare_v2(
+            s->db,
+            pass == 0
+                ? "SELECT day, NULL, sum(items) FROM item_day WHERE day >= ?1 AND day < ?2" S_KS(
+                      "") " GROUP BY day ORDER BY day"
+                : "SELECT day, theme, sum(items) FROM theme_day WHERE day >= ?1 AND"
+                  " day < ?2" S_KS("") " GROUP BY day, theme ORDER BY day",
+            -1, &st, NULL);
+        if (src != SQLITE_OK) {
+            rc = s_db_err(s, src, err, "prepare trend rows");
+            goto out;
+        }
+        sqlite3_bind_int64(st, 1, d0);
+        sqlite3_bind_int64(st, 2, d1);
+        s_bind_text(st, 3, f->kind);
+        s_bind_text(st, 4, f->source);
+        size_t pi = 0;
+        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+            int64_t day = sqlite3_column_int64(st, 0);
+            while (pi + 1 < out->period_count && out->period_start[pi + 1] <= day)
+                pi++;
+            int64_t n = sqlite3_column_int64(st, 2);
+            if (pass == 0) {
+                out->totals[pi] += n;
+                continue;
+            }
+            const char *th = (const char *)sqlite3_column_text(st, 1);
+            for (size_t t = 0; t < out->theme_count; t++)
+                if (strcmp(out->themes[t], th) == 0) out->counts[pi * out->theme_count + t] += n;
+        }
+        if (src != SQLITE_DONE) {
+            rc = s_db_err(s, src, err, "trend rows");
+            goto out;
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    for (size_t i = 0; i < out->period_count; i++)
+        out->period_start[i] *= 86400;
+out:
+    sqlite3_finalize(st);
+    if (rc) voc_trends_clear(out);
+    return rc;
+}

@@ -145,6 +145,27 @@ typedef struct voc_top {
 int voc_store_top(voc_store *s, const voc_filter *f, size_t limit, voc_top *out, voc_err *err);
 void voc_top_clear(voc_top *t);
 
+/* Theme counts per period (trends). */
+typedef enum voc_interval { VOC_INTERVAL_DAY, VOC_INTERVAL_WEEK, VOC_INTERVAL_MONTH } voc_interval;
+
+typedef struct voc_trends {
+    voc_interval interval;
+    size_t period_count;
+    int64_t *period_start; /* epoch seconds, UTC; ISO weeks start on Monday */
+    int64_t *totals;       /* items per period (tagged or not) */
+    size_t theme_count;
+    char **themes;   /* ranked by items over the whole window */
+    int64_t *counts; /* period_count x theme_count, row-major by period */
+} voc_trends;
+
+/* Count items per period and theme over f (whole UTC days: since is rounded
+ * down to its day, until up), periods without items included as zeros.
+ * themes: NULL-terminated prefixes ("billing" covers billing.*), or NULL
+ * for the top `top` themes (0: all). Caller clears with voc_trends_clear. */
+int voc_store_trends(voc_store *s, const voc_filter *f, voc_interval interval,
+                     const char *const *themes, size_t top, voc_trends *out, voc_err *err);
+void voc_trends_clear(voc_trends *t);
+
 typedef struct voc_store_stats {
     int64_t items;
     int64_t tagged_items;

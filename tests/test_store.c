@@ -351,3 +351,48 @@ Test(store, rollups_match_raw_counts)
     }
     voc_store_destroy(&s);
 }
+
+/* Trends: per-period counts add up to the raw rows, weeks start on Monday,
+ * empty periods are zeros, theme prefixes select sub-themes. */
+Test(store, trends_periods_and_counts)
+{
+    voc_store *s = NULL;
+    voc_err err;
+    cr_assert_eq(voc_store_open(&s, s_path, 0, &err), 0, "%s", err.msg);
+    /* 2026-01-05 is a Monday. Items on Jan 5, 6, 11 (week 2), Jan 26 (week 5). */
+    int64_t jan5 = 1767571200;
+    int64_t when[] = {jan5, jan5 + 86400, jan5 + 6 * 86400 + 3600, jan5 + 21 * 86400};
+    const char *theme[] = {"billing.refund", "billing", "support", "billing.refund"};
+    cr_assert_eq(voc_store_begin(s, &err), 0);
+    for (int i = 0; i < 4; i++) {
+        char uid[16];
+        snprintf(uid, sizeof uid, "t-%d", i);
+        voc_item it;
+        s_item(&it, uid, "x", when[i], theme[i]);
+        if (strchr(theme[i], '.')) voc_item_add_theme(&it, "billing", 1.0);
+        voc_put_result r;
+        cr_assert_eq(voc_store_put_item(s, &it, 0, &r, &err), 0);
+        voc_item_clear(&it);
+    }
+    cr_assert_eq(voc_store_commit(s, &err), 0);
+    voc_filter f = voc_filter_all();
+    voc_trends t;
+    cr_assert_eq(voc_store_trends(s, &f, VOC_INTERVAL_WEEK, NULL, 0, &t, &err), 0, "%s", err.msg);
+    cr_assert_eq(t.period_count, 4, "weeks 2..5, with two empty ones");
+    cr_assert_eq(t.period_start[0], jan5);
+    cr_assert_eq(t.period_start[3], jan5 + 21 * 86400);
+    cr_assert_str_eq(t.themes[0], "billing"); /* 3 items */
+    cr_assert_eq(t.counts[0 * t.theme_count + 0], 2);
+    cr_assert_eq(t.counts[1 * t.theme_count + 0], 0);
+    cr_assert_eq(t.counts[3 * t.theme_count + 0], 1);
+    cr_assert_eq(t.totals[0], 3);
+    cr_assert_eq(t.totals[2], 0);
+    voc_trends_clear(&t);
+
+    const char *only[] = {"billing", NULL};
+    cr_assert_eq(voc_store_trends(s, &f, VOC_INTERVAL_MONTH, only, 0, &t, &err), 0);
+    cr_assert_eq(t.period_count, 1);
+    cr_assert_eq(t.theme_count, 2, "billing and billing.refund, not support");
+    voc_trends_clear(&t);
+    voc_store_destroy(&s);
+}
