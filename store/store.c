@@ -1185,3 +1185,80 @@ out:
     if (rc) voc_trends_clear(out);
     return rc;
 }
+
+/* ---- NPS ------------------------------------------------------------------ */
+
+void voc_nps_rows_free(voc_nps_row *rows, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(rows[i].key);
+    free(rows);
+}
+
+#define S_NPS_COLS                                                                                 \
+    " count(*), coalesce(sum(i.score >= 9), 0), coalesce(sum(i.score BETWEEN 7 AND 8), 0),"        \
+    " coalesce(sum(i.score <= 6), 0)"
+
+int voc_store_nps(voc_store *s, const voc_filter *f, voc_nps_by by, const char *attr,
+                  voc_nps_row *overall, voc_nps_row **rows, size_t *count, voc_err *err)
+{
+    static const char *const group_sql[] = {
+        [VOC_NPS_BY_THEME] = "SELECT t.theme," S_NPS_COLS " FROM item_themes t JOIN items i ON"
+                             " i.id = t.item_id WHERE i.scale = 'nps' AND" S_FILTER_I
+                             " GROUP BY t.theme ORDER BY 2 DESC, 1",
+        [VOC_NPS_BY_SOURCE] = "SELECT i.source," S_NPS_COLS " FROM items i WHERE i.scale = 'nps'"
+                              " AND" S_FILTER_I " GROUP BY 1 ORDER BY 2 DESC, 1",
+        [VOC_NPS_BY_KIND] = "SELECT i.kind," S_NPS_COLS " FROM items i WHERE i.scale = 'nps'"
+                            " AND" S_FILTER_I " GROUP BY 1 ORDER BY 2 DESC, 1",
+        [VOC_NPS_BY_ATTR] =
+            "SELECT coalesce(json_extract(i.attrs, '$.' || ?5), '(none)')," S_NPS_COLS
+            " FROM items i WHERE i.scale = 'nps' AND" S_FILTER_I " GROUP BY 1 ORDER BY 2 DESC, 1",
+    };
+    sqlite3_stmt *st = NULL;
+    int rc = 0, src;
+    *rows = NULL;
+    *count = 0;
+    memset(overall, 0, sizeof *overall);
+    src = sqlite3_prepare_v2(
+        s->db, "SELECT 'all'," S_NPS_COLS " FROM items i WHERE i.scale = 'nps' AND" S_FILTER_I, -1,
+        &st, NULL);
+    if (src != SQLITE_OK) return s_db_err(s, src, err, "prepare nps");
+    s_bind_filter(st, f);
+    for (int pass = 0; pass < 2; pass++) {
+        size_t cap = 0;
+        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+            voc_nps_row r = {voc_strdup((const char *)sqlite3_column_text(st, 0)),
+                             sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
+                             sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4)};
+            if (pass == 0) {
+                *overall = r;
+            } else {
+                voc_grow((void **)rows, &cap, *count + 1, sizeof **rows);
+                (*rows)[(*count)++] = r;
+            }
+        }
+        if (src != SQLITE_DONE) {
+            rc = s_db_err(s, src, err, "nps");
+            break;
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+        if (pass == 1) break;
+        src = sqlite3_prepare_v2(s->db, group_sql[by], -1, &st, NULL);
+        if (src != SQLITE_OK) {
+            rc = s_db_err(s, src, err, "prepare nps groups");
+            break;
+        }
+        s_bind_filter(st, f);
+        if (by == VOC_NPS_BY_ATTR) s_bind_text(st, 5, attr);
+    }
+    sqlite3_finalize(st);
+    if (rc) {
+        voc_nps_rows_free(*rows, *count);
+        *rows = NULL;
+        *count = 0;
+        free(overall->key);
+        memset(overall, 0, sizeof *overall);
+    }
+    return rc;
+}

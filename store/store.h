@@ -166,6 +166,29 @@ int voc_store_trends(voc_store *s, const voc_filter *f, voc_interval interval,
                      const char *const *themes, size_t top, voc_trends *out, voc_err *err);
 void voc_trends_clear(voc_trends *t);
 
+/* NPS: promoters (9-10), passives (7-8), detractors (0-6) among items with
+ * an NPS score, grouped. */
+typedef enum voc_nps_by {
+    VOC_NPS_BY_THEME,
+    VOC_NPS_BY_SOURCE,
+    VOC_NPS_BY_KIND,
+    VOC_NPS_BY_ATTR, /* by attrs.NAME */
+} voc_nps_by;
+
+typedef struct voc_nps_row {
+    char *key; /* group value; "(none)" for items without the attribute */
+    int64_t responses;
+    int64_t promoters;
+    int64_t passives;
+    int64_t detractors;
+} voc_nps_row;
+
+/* overall gets every scored item in f; rows one per group (largest first).
+ * Caller frees rows with voc_nps_rows_free. */
+int voc_store_nps(voc_store *s, const voc_filter *f, voc_nps_by by, const char *attr,
+                  voc_nps_row *overall, voc_nps_row **rows, size_t *count, voc_err *err);
+void voc_nps_rows_free(voc_nps_row *rows, size_t count);
+
 typedef struct voc_store_stats {
     int64_t items;
     int64_t tagged_items;

@@ -396,3 +396,51 @@ Test(store, trends_periods_and_counts)
     voc_trends_clear(&t);
     voc_store_destroy(&s);
 }
+
+Test(store, nps_groups)
+{
+    voc_store *s = NULL;
+    voc_err err;
+    cr_assert_eq(voc_store_open(&s, s_path, 0, &err), 0, "%s", err.msg);
+    int scores[] = {10, 9, 3, 7, 5};
+    const char *themes[] = {"billing", NULL, "billing", NULL, NULL};
+    cr_assert_eq(voc_store_begin(s, &err), 0);
+    for (int i = 0; i < 5; i++) {
+        char uid[16];
+        snprintf(uid, sizeof uid, "n-%d", i);
+        voc_item it;
+        s_item(&it, uid, "x", 1767571200 + i, themes[i]);
+        if (i < 4) {
+            it.scale = VOC_SCALE_NPS;
+            it.score = scores[i];
+        } /* the fifth has no score: not a response */
+        voc_item_set_attr(&it, "plan", i % 2 ? "pro" : "free");
+        voc_put_result r;
+        cr_assert_eq(voc_store_put_item(s, &it, 0, &r, &err), 0);
+        voc_item_clear(&it);
+    }
+    cr_assert_eq(voc_store_commit(s, &err), 0);
+    voc_filter f = voc_filter_all();
+    voc_nps_row all, *rows;
+    size_t n;
+    cr_assert_eq(voc_store_nps(s, &f, VOC_NPS_BY_THEME, NULL, &all, &rows, &n, &err), 0, "%s",
+                 err.msg);
+    cr_assert_eq(all.responses, 4);
+    cr_assert_eq(all.promoters, 2);
+    cr_assert_eq(all.passives, 1);
+    cr_assert_eq(all.detractors, 1);
+    cr_assert_eq(n, 1);
+    cr_assert_str_eq(rows[0].key, "billing");
+    cr_assert_eq(rows[0].responses, 2);
+    cr_assert_eq(rows[0].promoters, 1);
+    cr_assert_eq(rows[0].detractors, 1);
+    voc_nps_rows_free(rows, n);
+    free(all.key);
+    cr_assert_eq(voc_store_nps(s, &f, VOC_NPS_BY_ATTR, "plan", &all, &rows, &n, &err), 0);
+    cr_assert_eq(n, 2);
+    cr_assert_str_eq(rows[0].key, "free"); /* 10, 3 */
+    cr_assert_eq(rows[0].detractors, 1);
+    voc_nps_rows_free(rows, n);
+    free(all.key);
+    voc_store_destroy(&s);
+}
