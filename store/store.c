@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +127,107 @@ static const char *const s_migrations[] = {
     "INSERT INTO theme_day (day, theme, kind, source, items)"
     "  SELECT created_at / 86400 - (created_at % 86400 < 0) AS d, theme, kind, source, count(*)"
     "  FROM item_themes GROUP BY d, theme, kind, source;",
+    /* 4: NPS and sentiment in the rollups, so voc top answers "how do the
+     * customers who raise this feel" from them too. item_themes keeps a copy
+     * of its item's NPS score, so the triggers subtract exactly what they
+     * once added even after the item's score changed. */
+    "ALTER TABLE item_themes ADD COLUMN nps_score INTEGER;"
+    "UPDATE item_themes SET nps_score ="
+    "  (SELECT score FROM items WHERE items.id = item_themes.item_id AND scale = 'nps');"
+    "ALTER TABLE item_day ADD COLUMN scored INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE item_day ADD COLUMN promoters INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE item_day ADD COLUMN detractors INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE item_day ADD COLUMN sentiment_sum REAL NOT NULL DEFAULT 0;"
+    "ALTER TABLE item_day ADD COLUMN sentiment_n INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE theme_day ADD COLUMN scored INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE theme_day ADD COLUMN promoters INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE theme_day ADD COLUMN detractors INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE theme_day ADD COLUMN sentiment_sum REAL NOT NULL DEFAULT 0;"
+    "ALTER TABLE theme_day ADD COLUMN sentiment_n INTEGER NOT NULL DEFAULT 0;"
+    "DROP TRIGGER items_day_ins; DROP TRIGGER items_day_del; DROP TRIGGER items_day_upd;"
+    "DROP TRIGGER themes_day_ins; DROP TRIGGER themes_day_del;"
+    "CREATE TRIGGER items_day_ins AFTER INSERT ON items BEGIN"
+    "  INSERT INTO item_day (day, kind, source, items, scored, promoters, detractors,"
+    "   sentiment_sum, sentiment_n) VALUES (NEW.created_at / 86400 - (NEW.created_at % 86400 < 0),"
+    "   NEW.kind, NEW.source, 1, NEW.scale IS 'nps', NEW.scale IS 'nps' AND NEW.score >= 9,"
+    "   NEW.scale IS 'nps' AND NEW.score <= 6, coalesce(NEW.sentiment, 0), NEW.sentiment IS NOT "
+    "NULL)"
+    "   ON CONFLICT DO UPDATE SET items = items + 1, scored = scored + excluded.scored,"
+    "   promoters = promoters + excluded.promoters, detractors = detractors + excluded.detractors,"
+    "   sentiment_sum = sentiment_sum + excluded.sentiment_sum,"
+    "   sentiment_n = sentiment_n + excluded.sentiment_n;"
+    " END;"
+    "CREATE TRIGGER items_day_del AFTER DELETE ON items BEGIN"
+    "  UPDATE item_day SET items = items - 1, scored = scored - (OLD.scale IS 'nps'),"
+    "   promoters = promoters - (OLD.scale IS 'nps' AND OLD.score >= 9),"
+    "   detractors = detractors - (OLD.scale IS 'nps' AND OLD.score <= 6),"
+    "   sentiment_sum = sentiment_sum - coalesce(OLD.sentiment, 0),"
+    "   sentiment_n = sentiment_n - (OLD.sentiment IS NOT NULL)"
+    "   WHERE day = OLD.created_at / 86400 - (OLD.created_at % 86400 < 0)"
+    "   AND kind = OLD.kind AND source = OLD.source;"
+    " END;"
+    "CREATE TRIGGER items_day_upd AFTER UPDATE OF created_at, kind, source, score, scale,"
+    "  sentiment ON items BEGIN"
+    "  UPDATE item_day SET items = items - 1, scored = scored - (OLD.scale IS 'nps'),"
+    "   promoters = promoters - (OLD.scale IS 'nps' AND OLD.score >= 9),"
+    "   detractors = detractors - (OLD.scale IS 'nps' AND OLD.score <= 6),"
+    "   sentiment_sum = sentiment_sum - coalesce(OLD.sentiment, 0),"
+    "   sentiment_n = sentiment_n - (OLD.sentiment IS NOT NULL)"
+    "   WHERE day = OLD.created_at / 86400 - (OLD.created_at % 86400 < 0)"
+    "   AND kind = OLD.kind AND source = OLD.source;"
+    "  INSERT INTO item_day (day, kind, source, items, scored, promoters, detractors,"
+    "   sentiment_sum, sentiment_n) VALUES (NEW.created_at / 86400 - (NEW.created_at % 86400 < 0),"
+    "   NEW.kind, NEW.source, 1, NEW.scale IS 'nps', NEW.scale IS 'nps' AND NEW.score >= 9,"
+    "   NEW.scale IS 'nps' AND NEW.score <= 6, coalesce(NEW.sentiment, 0), NEW.sentiment IS NOT "
+    "NULL)"
+    "   ON CONFLICT DO UPDATE SET items = items + 1, scored = scored + excluded.scored,"
+    "   promoters = promoters + excluded.promoters, detractors = detractors + excluded.detractors,"
+    "   sentiment_sum = sentiment_sum + excluded.sentiment_sum,"
+    "   sentiment_n = sentiment_n + excluded.sentiment_n;"
+    " END;"
+    "CREATE TRIGGER themes_day_ins AFTER INSERT ON item_themes BEGIN"
+    "  INSERT INTO theme_day (day, theme, kind, source, items, scored, promoters, detractors,"
+    "   sentiment_sum, sentiment_n) VALUES (NEW.created_at / 86400 - (NEW.created_at % 86400 < 0), "
+    "NEW.theme, NEW.kind, NEW.source, 1,"
+    "   NEW.nps_score IS NOT NULL, coalesce(NEW.nps_score >= 9, 0), coalesce(NEW.nps_score <= 6, "
+    "0),"
+    "   coalesce(NEW.sentiment, 0), NEW.sentiment IS NOT NULL)"
+    "   ON CONFLICT DO UPDATE SET items = items + 1, scored = scored + excluded.scored,"
+    "   promoters = promoters + excluded.promoters, detractors = detractors + excluded.detractors,"
+    "   sentiment_sum = sentiment_sum + excluded.sentiment_sum,"
+    "   sentiment_n = sentiment_n + excluded.sentiment_n;"
+    "  INSERT INTO item_day (day, kind, source, tagged)"
+    "   SELECT NEW.created_at / 86400 - (NEW.created_at % 86400 < 0), NEW.kind, NEW.source, 1"
+    "   WHERE (SELECT count(*) FROM item_themes WHERE item_id = NEW.item_id) = 1"
+    "   ON CONFLICT DO UPDATE SET tagged = tagged + 1; END;"
+    "CREATE TRIGGER themes_day_del AFTER DELETE ON item_themes BEGIN"
+    "  UPDATE theme_day SET items = items - 1, scored = scored - (OLD.nps_score IS NOT NULL),"
+    "   promoters = promoters - coalesce(OLD.nps_score >= 9, 0),"
+    "   detractors = detractors - coalesce(OLD.nps_score <= 6, 0),"
+    "   sentiment_sum = sentiment_sum - coalesce(OLD.sentiment, 0),"
+    "   sentiment_n = sentiment_n - (OLD.sentiment IS NOT NULL)"
+    "   WHERE day = OLD.created_at / 86400 - (OLD.created_at % 86400 < 0) AND theme = OLD.theme "
+    "AND kind = OLD.kind AND source = OLD.source;"
+    "  UPDATE item_day SET tagged = tagged - 1"
+    "   WHERE day = OLD.created_at / 86400 - (OLD.created_at % 86400 < 0) AND kind = OLD.kind AND "
+    "source = OLD.source"
+    "   AND NOT EXISTS (SELECT 1 FROM item_themes WHERE item_id = OLD.item_id); END;"
+    "DELETE FROM item_day; DELETE FROM theme_day;"
+    "INSERT INTO item_day (day, kind, source, items, scored, promoters, detractors,"
+    "  sentiment_sum, sentiment_n)"
+    "  SELECT created_at / 86400 - (created_at % 86400 < 0) AS d, kind, source, count(*),"
+    "  sum(scale = 'nps'), sum(scale = 'nps' AND score >= 9), sum(scale = 'nps' AND score <= 6),"
+    "  coalesce(sum(sentiment), 0), count(sentiment) FROM items GROUP BY d, kind, source;"
+    "INSERT INTO item_day (day, kind, source, tagged)"
+    "  SELECT d, kind, source, count(*) FROM (SELECT DISTINCT item_id,"
+    "   created_at / 86400 - (created_at % 86400 < 0) AS d, kind, source FROM item_themes)"
+    "  WHERE true GROUP BY d, kind, source ON CONFLICT DO UPDATE SET tagged = excluded.tagged;"
+    "INSERT INTO theme_day (day, theme, kind, source, items, scored, promoters, detractors,"
+    "  sentiment_sum, sentiment_n)"
+    "  SELECT created_at / 86400 - (created_at % 86400 < 0) AS d, theme, kind, source, count(*),"
+    "  count(nps_score), coalesce(sum(nps_score >= 9), 0), coalesce(sum(nps_score <= 6), 0),"
+    "  coalesce(sum(sentiment), 0), count(sentiment)"
+    "  FROM item_themes GROUP BY d, theme, kind, source;",
 };
 
 #define S_NMIGRATIONS (sizeof s_migrations / sizeof s_migrations[0])
@@ -155,8 +257,8 @@ static const char *const s_sql[S_NSTMT] = {
                  " WHERE uid=?1",
     [S_DEL_THEMES] = "DELETE FROM item_themes WHERE item_id = ?1",
     [S_INS_THEME] = "INSERT OR REPLACE INTO item_themes (item_id, theme, score, evidence,"
-                    " rule_set_id, created_at, kind, source, sentiment)"
-                    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+                    " rule_set_id, created_at, kind, source, sentiment, nps_score)"
+                    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
     [S_DEAD] = "INSERT OR IGNORE INTO dead_letters (received_at, source, uid, reason, payload,"
                " payload_hash) VALUES (?1,?2,?3,?4,?5,?6)",
     [S_RULE_INS] = "INSERT OR IGNORE INTO rule_sets (hash, name, loaded_at, body)"
@@ -439,6 +541,7 @@ static int s_put_themes(voc_store *s, int64_t item_id, const voc_item *it, int64
         s_bind_text(st, 7, voc_kind_name(it->kind));
         s_bind_text(st, 8, it->source);
         if (it->themes[i].has_sentiment) sqlite3_bind_double(st, 9, it->themes[i].sentiment);
+        if (it->scale == VOC_SCALE_NPS) sqlite3_bind_int(st, 10, it->score);
         free(ev);
         int rc = s_step_done(s, st, err, "inserting theme");
         if (rc) return rc;
@@ -562,6 +665,7 @@ void voc_top_clear(voc_top *t)
         free(t->rows[i].theme);
         free(t->rows[i].quote);
         free(t->rows[i].quote_uid);
+        free(t->rows[i].quote_evidence);
     }
     free(t->rows);
     memset(t, 0, sizeof *t);
@@ -611,87 +715,227 @@ static void s_bind_window(sqlite3_stmt *st, const voc_filter *f, const s_window 
     " ((" p "created_at >= ?1 AND " p "created_at < ?8) OR (" p "created_at >= ?9 AND " p          \
     "created_at < ?2))" S_KS(p)
 
-int voc_store_top(voc_store *s, const voc_filter *f, size_t limit, voc_top *out, voc_err *err)
+static char *s_col_dup(sqlite3_stmt *st, int i)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+    return v ? voc_strndup((const char *)v, (size_t)sqlite3_column_bytes(st, i)) : NULL;
+}
+
+typedef struct s_agg {
+    char *theme;
+    int64_t items, scored, promoters, detractors, sent_n;
+    double sent_sum;
+} s_agg;
+
+/* ?10: theme prefix; ?11..: where pairs; the negative flag is SQL text. */
+#define S_THEME_P(p)                                                                               \
+    " AND (?10 IS NULL OR " p "theme = ?10 OR substr(" p "theme, 1, length(?10) + 1) = ?10 || "    \
+                                                         "'.')"
+
+static void s_where_sql(voc_buf *b, const voc_filter *f)
+{
+    for (size_t i = 0; i < f->where_count; i++)
+        voc_buf_printf(b, " AND json_extract(i.attrs, '$.' || ?%zu) = ?%zu", 11 + 2 * i,
+                       12 + 2 * i);
+}
+
+static void s_bind_where(sqlite3_stmt *st, const voc_filter *f)
+{
+    s_bind_text(st, 10, f->theme);
+    for (size_t i = 0; i < f->where_count; i++) {
+        s_bind_text(st, (int)(11 + 2 * i), f->where_keys[i]);
+        s_bind_text(st, (int)(12 + 2 * i), f->where_values[i]);
+    }
+}
+
+static void s_aggs_free(s_agg *a, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(a[i].theme);
+    free(a);
+}
+
+/* Per-theme aggregates and window totals for f. */
+static int s_top_counts(voc_store *s, const voc_filter *f, s_agg **out, size_t *count,
+                        int64_t *total, int64_t *tagged, voc_err *err)
 {
     int rc = 0, src;
-    sqlite3_stmt *st = NULL, *qst = NULL, *cst = NULL;
+    sqlite3_stmt *st = NULL;
+    voc_buf q = {0};
     size_t cap = 0;
-    memset(out, 0, sizeof *out);
+    *out = NULL;
+    *count = 0;
+    bool raw = f->where_count || f->negative;
     s_window w = s_split(f);
-
-    src = sqlite3_prepare_v2(
-        s->db,
-        "SELECT (SELECT coalesce(sum(items), 0) FROM item_day WHERE day >= ?6 AND day < "
-        "?7" S_KS("") ") + (SELECT count(*) FROM items i WHERE" S_EDGES(
-            "i.") "),"
-                  " (SELECT coalesce(sum(tagged), 0) FROM item_day WHERE day >= ?6 AND day < "
-                  "?7" S_KS("") ") + (SELECT count(DISTINCT t.item_id) FROM item_themes t "
-                                "WHERE" S_EDGES("t.") ")",
-        -1, &cst, NULL);
+    if (!raw) {
+        voc_buf_puts(
+            &q, "SELECT (SELECT coalesce(sum(items), 0) FROM item_day WHERE day >= ?6 AND"
+                " day < ?7" S_KS("") ") + (SELECT count(*) FROM items i WHERE" S_EDGES(
+                    "i.") "), (SELECT coalesce(sum(tagged), 0) FROM item_day WHERE day >= ?6 AND"
+                          " day < ?7" S_KS("") ") + (SELECT count(DISTINCT t.item_id) FROM"
+                                               " item_themes t WHERE" S_EDGES("t.") ")");
+    } else {
+        const char *neg = f->negative ? " AND (i.sentiment < -0.05 OR (i.scale = 'nps' AND"
+                                        " i.score <= 6))"
+                                      : "";
+        voc_buf_printf(&q,
+                       "SELECT (SELECT count(*) FROM items i WHERE i.created_at >= ?1 AND"
+                       " i.created_at < ?2" S_KS("i.") "%s",
+                       neg);
+        s_where_sql(&q, f);
+        voc_buf_printf(
+            &q,
+            "), (SELECT count(DISTINCT i.id) FROM items i JOIN item_themes t ON"
+            " t.item_id = i.id WHERE i.created_at >= ?1 AND i.created_at < ?2" S_KS("i.") "%s",
+            neg);
+        s_where_sql(&q, f);
+        voc_buf_puts(&q, ")");
+    }
+    src = sqlite3_prepare_v2(s->db, q.data, -1, &st, NULL);
     if (src != SQLITE_OK) {
         rc = s_db_err(s, src, err, "prepare totals");
         goto out;
     }
-    s_bind_window(cst, f, &w);
-    if ((src = sqlite3_step(cst)) != SQLITE_ROW) {
+    s_bind_window(st, f, &w);
+    s_bind_where(st, f);
+    if ((src = sqlite3_step(st)) != SQLITE_ROW) {
         rc = s_db_err(s, src, err, "totals");
         goto out;
     }
-    out->total_items = sqlite3_column_int64(cst, 0);
-    out->tagged_items = sqlite3_column_int64(cst, 1);
+    *total = sqlite3_column_int64(st, 0);
+    *tagged = sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    st = NULL;
 
-    src = sqlite3_prepare_v2(
-        s->db,
-        "SELECT theme, sum(n) AS n FROM ("
-        " SELECT theme, items AS n FROM theme_day"
-        "  WHERE day >= ?6 AND day < ?7" S_KS(
-            "") " UNION ALL"
-                " SELECT t.theme, 1 FROM item_themes t WHERE" S_EDGES(
-                    "t.") ") GROUP BY theme HAVING n > 0 ORDER BY n DESC, theme LIMIT ?5",
-        -1, &st, NULL);
+    voc_buf_reset(&q);
+    if (!raw) {
+        voc_buf_puts(
+            &q,
+            "SELECT theme, sum(n), sum(sc), sum(pr), sum(de), sum(ss), sum(sn) FROM ("
+            " SELECT theme, items AS n, scored AS sc, promoters AS pr, detractors AS de,"
+            "  sentiment_sum AS ss, sentiment_n AS sn FROM theme_day"
+            "  WHERE day >= ?6 AND day < ?7" S_KS("") S_THEME_P(
+                "") " UNION ALL"
+                    " SELECT t.theme, 1, t.nps_score IS NOT NULL, coalesce(t.nps_score >= 9, 0),"
+                    "  coalesce(t.nps_score <= 6, 0), coalesce(t.sentiment, 0),"
+                    "  t.sentiment IS NOT NULL FROM item_themes t WHERE" S_EDGES("t.")
+                        S_THEME_P("t.") ") GROUP BY theme HAVING sum(n) > 0");
+    } else {
+        voc_buf_printf(&q,
+                       "SELECT t.theme, count(*), count(t.nps_score),"
+                       " coalesce(sum(t.nps_score >= 9), 0), coalesce(sum(t.nps_score <= 6), 0),"
+                       " coalesce(sum(t.sentiment), 0), count(t.sentiment)"
+                       " FROM item_themes t JOIN items i ON i.id = t.item_id"
+                       " WHERE t.created_at >= ?1 AND t.created_at < ?2" S_KS("t.")
+                           S_THEME_P("t.") "%s",
+                       f->negative ? " AND (t.sentiment < -0.05 OR t.nps_score <= 6)" : "");
+        s_where_sql(&q, f);
+        voc_buf_puts(&q, " GROUP BY t.theme");
+    }
+    src = sqlite3_prepare_v2(s->db, q.data, -1, &st, NULL);
     if (src != SQLITE_OK) {
         rc = s_db_err(s, src, err, "prepare top");
         goto out;
     }
-    /* The representative quote: among the theme's latest 300 items in the
-     * window, the one the rules matched most strongly, preferring texts of
-     * readable length (near 160 characters), then the most recent. Bounded
-     * work however large the window. */
-    src = sqlite3_prepare_v2(
-        s->db,
-        "SELECT i.uid, i.text FROM (SELECT t.item_id, t.score, t.created_at"
-        "  FROM item_themes t WHERE t.theme = ?5 AND t.created_at >= ?1"
-        "  AND t.created_at < ?2" S_KS(
-            "t.") "  ORDER BY t.created_at DESC LIMIT 300) x"
-                  " JOIN items i ON i.id = x.item_id"
-                  " ORDER BY x.score DESC, abs(length(i.text) - 160), x.created_at DESC"
-                  " LIMIT 1",
-        -1, &qst, NULL);
+    s_bind_window(st, f, &w);
+    s_bind_where(st, f);
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        voc_grow((void **)out, &cap, *count + 1, sizeof **out);
+        s_agg *g = &(*out)[(*count)++];
+        g->theme = voc_strdup((const char *)sqlite3_column_text(st, 0));
+        g->items = sqlite3_column_int64(st, 1);
+        g->scored = sqlite3_column_int64(st, 2);
+        g->promoters = sqlite3_column_int64(st, 3);
+        g->detractors = sqlite3_column_int64(st, 4);
+        g->sent_sum = sqlite3_column_double(st, 5);
+        g->sent_n = sqlite3_column_int64(st, 6);
+    }
+    if (src != SQLITE_DONE) rc = s_db_err(s, src, err, "top");
+out:
+    sqlite3_finalize(st);
+    voc_buf_free(&q);
+    if (rc) {
+        s_aggs_free(*out, *count);
+        *out = NULL;
+        *count = 0;
+    }
+    return rc;
+}
+
+static int s_agg_cmp(const void *a, const void *b)
+{
+    const s_agg *x = a, *y = b;
+    if (x->items != y->items) return x->items < y->items ? 1 : -1;
+    return strcmp(x->theme, y->theme);
+}
+
+int voc_store_top(voc_store *s, const voc_filter *f, size_t limit, voc_top *out, voc_err *err)
+{
+    int rc = 0, src;
+    sqlite3_stmt *qst = NULL;
+    s_agg *cur = NULL, *prev = NULL;
+    size_t ncur = 0, nprev = 0;
+    voc_buf q = {0};
+    memset(out, 0, sizeof *out);
+    if ((rc = s_top_counts(s, f, &cur, &ncur, &out->total_items, &out->tagged_items, err)))
+        goto out;
+    bool have_prev = f->since != INT64_MIN && f->until != INT64_MAX;
+    int64_t ptotal, ptagged;
+    if (have_prev) {
+        voc_filter pf = *f;
+        pf.until = f->since;
+        pf.since = f->since - (f->until - f->since);
+        if ((rc = s_top_counts(s, &pf, &prev, &nprev, &ptotal, &ptagged, err))) goto out;
+    }
+    qsort(cur, ncur, sizeof *cur, s_agg_cmp);
+    size_t n = limit && limit < ncur ? limit : ncur;
+    out->rows = voc_calloc(n ? n : 1, sizeof *out->rows);
+    for (size_t i = 0; i < n; i++) {
+        voc_top_row *r = &out->rows[out->count++];
+        r->theme = voc_strdup(cur[i].theme);
+        r->items = cur[i].items;
+        r->share = out->total_items ? (double)r->items / (double)out->total_items : 0;
+        r->prev_items = have_prev ? 0 : -1;
+        for (size_t k = 0; k < nprev; k++)
+            if (strcmp(prev[k].theme, r->theme) == 0) r->prev_items = prev[k].items;
+        r->sentiment = cur[i].sent_n ? cur[i].sent_sum / (double)cur[i].sent_n : NAN;
+        r->scored = cur[i].scored;
+        r->nps = cur[i].scored ? 100.0 * (double)(cur[i].promoters - cur[i].detractors) /
+                                     (double)cur[i].scored
+                               : NAN;
+    }
+    /* The representative quote: among the theme's latest 300 tags in the
+     * window (and the filters), the one the rules matched most strongly,
+     * then the one whose sentiment is closest to the theme's mean (typical,
+     * not extreme), then readable length (near 160 characters). */
+    voc_buf_printf(&q,
+                   "SELECT i.uid, i.text, x.evidence FROM (SELECT t.item_id, t.score,"
+                   "  t.created_at, t.evidence, t.sentiment FROM item_themes t JOIN items i ON"
+                   "  i.id = t.item_id WHERE t.theme = ?5 AND t.created_at >= ?1"
+                   "  AND t.created_at < ?2" S_KS("t.") "%s",
+                   f->negative ? " AND (t.sentiment < -0.05 OR t.nps_score <= 6)" : "");
+    s_where_sql(&q, f);
+    voc_buf_puts(&q, "  ORDER BY t.created_at DESC LIMIT 300) x"
+                     " JOIN items i ON i.id = x.item_id"
+                     " ORDER BY x.score DESC, abs(coalesce(x.sentiment, 0) - ?9),"
+                     " abs(length(i.text) - 160), x.created_at DESC LIMIT 1");
+    src = sqlite3_prepare_v2(s->db, q.data, -1, &qst, NULL);
     if (src != SQLITE_OK) {
         rc = s_db_err(s, src, err, "prepare quote");
         goto out;
     }
-    s_bind_window(st, f, &w);
-    sqlite3_bind_int64(st, 5, limit ? (int64_t)limit : -1);
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        voc_grow((void **)&out->rows, &cap, out->count + 1, sizeof *out->rows);
-        voc_top_row *r = &out->rows[out->count++];
-        memset(r, 0, sizeof *r);
-        r->theme = voc_strdup((const char *)sqlite3_column_text(st, 0));
-        r->items = sqlite3_column_int64(st, 1);
-        r->share = out->total_items ? (double)r->items / (double)out->total_items : 0;
-    }
-    if (src != SQLITE_DONE) {
-        rc = s_db_err(s, src, err, "top");
-        goto out;
-    }
     for (size_t i = 0; i < out->count; i++) {
+        voc_top_row *r = &out->rows[i];
         s_bind_filter(qst, f);
-        sqlite3_bind_text(qst, 5, out->rows[i].theme, -1, SQLITE_STATIC);
+        s_bind_where(qst, f);
+        sqlite3_bind_null(qst, 10);
+        sqlite3_bind_text(qst, 5, r->theme, -1, SQLITE_STATIC);
+        sqlite3_bind_double(qst, 9, isnan(r->sentiment) ? 0 : r->sentiment);
         src = sqlite3_step(qst);
         if (src == SQLITE_ROW) {
-            out->rows[i].quote_uid = voc_strdup((const char *)sqlite3_column_text(qst, 0));
-            out->rows[i].quote = voc_strdup((const char *)sqlite3_column_text(qst, 1));
+            r->quote_uid = s_col_dup(qst, 0);
+            r->quote = s_col_dup(qst, 1);
+            r->quote_evidence = s_col_dup(qst, 2);
         } else if (src != SQLITE_DONE) {
             rc = s_db_err(s, src, err, "quote");
             goto out;
@@ -699,9 +943,10 @@ int voc_store_top(voc_store *s, const voc_filter *f, size_t limit, voc_top *out,
         sqlite3_reset(qst);
     }
 out:
-    sqlite3_finalize(st);
     sqlite3_finalize(qst);
-    sqlite3_finalize(cst);
+    voc_buf_free(&q);
+    s_aggs_free(cur, ncur);
+    s_aggs_free(prev, nprev);
     if (rc) voc_top_clear(out);
     return rc;
 }
@@ -750,12 +995,6 @@ void voc_rule_set_info_clear(voc_rule_set_info *r)
     free(r->name);
     free(r->body);
     memset(r, 0, sizeof *r);
-}
-
-static char *s_col_dup(sqlite3_stmt *st, int i)
-{
-    const unsigned char *v = sqlite3_column_text(st, i);
-    return v ? voc_strndup((const char *)v, (size_t)sqlite3_column_bytes(st, i)) : NULL;
 }
 
 static void s_attrs_from_json(voc_item *it, const char *json)
@@ -916,11 +1155,11 @@ int voc_store_retag_scan(voc_store *s, const voc_filter *f, int64_t rule_set_id,
 {
     sqlite3_stmt *st = NULL;
     *count = 0;
-    int src = sqlite3_prepare_v2(s->db,
-                                 "SELECT i.id, i.uid, i.source, i.kind, i.created_at, i.text"
-                                 " FROM items i WHERE i.id > ?6 AND" S_RETAG_WHERE
-                                 " ORDER BY i.id LIMIT ?7",
-                                 -1, &st, NULL);
+    int src = sqlite3_prepare_v2(
+        s->db,
+        "SELECT i.id, i.uid, i.source, i.kind, i.created_at, i.text, i.score, i.scale"
+        " FROM items i WHERE i.id > ?6 AND" S_RETAG_WHERE " ORDER BY i.id LIMIT ?7",
+        -1, &st, NULL);
     if (src != SQLITE_OK) return s_db_err(s, src, err, "prepare retag scan");
     s_bind_filter(st, f);
     sqlite3_bind_int64(st, 5, rule_set_id);
@@ -937,6 +1176,11 @@ int voc_store_retag_scan(voc_store *s, const voc_filter *f, int64_t rule_set_id,
         it->created_at = sqlite3_column_int64(st, 4);
         it->text = s_col_dup(st, 5);
         it->text_len = (size_t)sqlite3_column_bytes(st, 5);
+        if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
+            const char *scale = (const char *)sqlite3_column_text(st, 7);
+            it->scale = scale && strcmp(scale, "nps") == 0 ? VOC_SCALE_NPS : VOC_SCALE_RATING;
+            it->score = sqlite3_column_int(st, 6);
+        }
         if (!it->text) {
             it->text = voc_strdup("");
             it->text_len = 0;

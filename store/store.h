@@ -14,6 +14,7 @@
 #include "common/err.h"
 #include "common/item.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct voc_store voc_store;
@@ -22,7 +23,7 @@ enum {
     VOC_STORE_READONLY = 1 << 0, /* open for queries only; never migrates */
 };
 
-#define VOC_STORE_SCHEMA_VERSION 3
+#define VOC_STORE_SCHEMA_VERSION 4
 
 /* Open (creating and migrating when writable) the database at path. The file
  * is created mode 0600. Caller owns *out; free with voc_store_destroy.
@@ -71,6 +72,11 @@ typedef struct voc_filter {
     int64_t until;
     const char *kind;
     const char *source;
+    const char *theme;             /* a theme and its sub-themes ("billing" covers billing.*) */
+    const char *const *where_keys; /* attrs that must equal where_values */
+    const char *const *where_values;
+    size_t where_count;
+    bool negative; /* only negative sentiment or NPS detractors */
 } voc_filter;
 
 voc_filter voc_filter_all(void);
@@ -111,7 +117,7 @@ int voc_store_latest_rule_set(voc_store *s, voc_rule_set_info *out, voc_err *err
 
 /* Items in f whose themes were not produced by rule_set_id: how many, and
  * the next `limit` of them after row id after_id, in row-id order (uid,
- * source, kind, created_at and text filled; ids[i] is items[i]'s row id).
+ * source, kind, created_at, text and score filled; ids[i] is items[i]'s row id).
  * Because an item retagged with rule_set_id no longer qualifies, an
  * interrupted retag resumes where it stopped. */
 int voc_store_retag_count(voc_store *s, const voc_filter *f, int64_t rule_set_id, int64_t *out,
@@ -128,9 +134,14 @@ int voc_store_set_analysis(voc_store *s, int64_t item_id, const voc_item *it, in
 typedef struct voc_top_row {
     char *theme;
     int64_t items;
-    double share; /* items / items in the window */
-    char *quote;  /* representative text; NULL if none */
+    double share;       /* items / items in the window */
+    int64_t prev_items; /* in the previous window of equal length; -1 when none */
+    double sentiment;   /* mean sentiment of the tags; NAN when none */
+    int64_t scored;     /* items with an NPS score */
+    double nps;         /* NPS among them; NAN when none */
+    char *quote;        /* representative text; NULL if none */
     char *quote_uid;
+    char *quote_evidence; /* JSON evidence of the quote for this theme */
 } voc_top_row;
 
 typedef struct voc_top {
@@ -141,7 +152,9 @@ typedef struct voc_top {
 } voc_top;
 
 /* Themes ranked by number of items in the window, at most limit rows
- * (0: all). Caller clears *out with voc_top_clear. */
+ * (0: all), with the change against the previous window of equal length,
+ * mean sentiment, NPS and a representative quote. Daily rollups answer it
+ * unless f filters on attributes or negativity. Caller clears *out with voc_top_clear. */
 int voc_store_top(voc_store *s, const voc_filter *f, size_t limit, voc_top *out, voc_err *err);
 void voc_top_clear(voc_top *t);
 
