@@ -13,17 +13,39 @@ enum { VOC_EXIT_OK = 0, VOC_EXIT_RUNTIME = 1, VOC_EXIT_USAGE = 2 };
 
 /* Options every query command takes; end a command's table with
  * VOC_CLI_FILTER_OPTS then {0}. */
-#define VOC_CLI_FILTER_OPTS                                                                        \
-    {"db", VOC_OPT_STR, "voc.db", "VOC_DB", "PATH", "database to read"},                           \
-        {"since", VOC_OPT_STR, NULL, NULL, "WHEN",                                                 \
-         "start of the window: 30d, 12w, 6m, 1y or a date [default: all time]"},                   \
+#define VOC_CLI_FILTER_OPTS                                                                         \
+    {"db", VOC_OPT_STR, "voc.db", "VOC_DB", "PATH", "database to read"},                            \
+        {"since", VOC_OPT_STR,                                                                      \
+         NULL,    NULL,                                                                             \
+         "WHEN",  "start of the window: 30d, 12w, 6m, 1y or a date [default: all time]"},           \
         {"until", VOC_OPT_STR, NULL, NULL, "WHEN", "end of the window (exclusive) [default: now]"}, \
-        {"kind", VOC_OPT_STR, NULL, NULL, "KIND", "only survey, nps, ticket, review or other"},    \
-        {"source", VOC_OPT_STR, NULL, NULL, "SOURCE", "only items from this source"}
+        {"kind", VOC_OPT_STR, NULL, NULL, "KIND", "only survey, nps, ticket, review or other"},     \
+    {                                                                                               \
+        "source", VOC_OPT_STR, NULL, NULL, "SOURCE", "only items from this source"                  \
+    }
+
+/* Segment options: --where attr=value (repeatable), --negative. Add after
+ * VOC_CLI_FILTER_OPTS in tables that support them. */
+#define VOC_CLI_SEGMENT_OPTS                                                                       \
+    {"where",                                                                                      \
+     VOC_OPT_LIST,                                                                                 \
+     NULL,                                                                                         \
+     NULL,                                                                                         \
+     "ATTR=VALUE",                                                                                 \
+     "only items whose attribute equals the value, e.g. plan=enterprise (repeatable)"},            \
+    {                                                                                              \
+        "negative", VOC_OPT_BOOL, "false", NULL, NULL,                                             \
+            "only negative feedback: negative sentiment or NPS detractors"                         \
+    }
 
 /* Parse the filter options into f (strings borrowed from o). Returns 0 or
  * VOC_EINVAL with err set (a usage error). */
 int voc_cli_filter(const voc_opts *o, voc_filter *f, voc_err *err);
+
+/* Parse the segment options into f (after voc_cli_filter); release with
+ * voc_cli_segment_free. */
+int voc_cli_segment(const voc_opts *o, voc_filter *f, voc_err *err);
+void voc_cli_segment_free(voc_filter *f);
 
 /* Open the --db store read-only. */
 int voc_cli_open_store(const voc_opts *o, voc_store **out, voc_err *err);

@@ -1,10 +1,12 @@
 /* common.c: helpers shared by the voc subcommands (see cli.h). */
 #include "cli/cli.h"
 
+#include "common/alloc.h"
 #include "common/utf8.h"
 #include "common/vtime.h"
 #include "common/item.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int voc_cli_filter(const voc_opts *o, voc_filter *f, voc_err *err)
@@ -86,4 +88,42 @@ int voc_cli_fail(const char *cmd, const voc_err *err)
 {
     fprintf(stderr, "%s: %s\n", cmd, err->msg);
     return err->code == VOC_EINVAL ? VOC_EXIT_USAGE : VOC_EXIT_RUNTIME;
+}
+
+int voc_cli_segment(const voc_opts *o, voc_filter *f, voc_err *err)
+{
+    const char *const *where;
+    size_t n = voc_opts_list(o, "where", &where);
+    f->negative = voc_opts_bool(o, "negative");
+    if (!n) return 0;
+    const char **keys = voc_calloc(n, sizeof *keys), **values = voc_calloc(n, sizeof *values);
+    for (size_t i = 0; i < n; i++) {
+        const char *eq = strchr(where[i], '=');
+        if (!eq || eq == where[i]) {
+            for (size_t k = 0; k < i; k++)
+                free((char *)keys[k]);
+            free(keys);
+            free(values);
+            return voc_err_set(err, VOC_EINVAL,
+                               "--where '%s': expected ATTR=VALUE, e.g. "
+                               "plan=enterprise",
+                               where[i]);
+        }
+        keys[i] = voc_strndup(where[i], (size_t)(eq - where[i]));
+        values[i] = eq + 1;
+    }
+    f->where_keys = keys;
+    f->where_values = values;
+    f->where_count = n;
+    return 0;
+}
+
+void voc_cli_segment_free(voc_filter *f)
+{
+    for (size_t i = 0; i < f->where_count; i++)
+        free((char *)f->where_keys[i]);
+    free((void *)f->where_keys);
+    free((void *)f->where_values);
+    f->where_keys = f->where_values = NULL;
+    f->where_count = 0;
 }

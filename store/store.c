@@ -216,7 +216,8 @@ static const char *const s_migrations[] = {
     "INSERT INTO item_day (day, kind, source, items, scored, promoters, detractors,"
     "  sentiment_sum, sentiment_n)"
     "  SELECT created_at / 86400 - (created_at % 86400 < 0) AS d, kind, source, count(*),"
-    "  sum(scale = 'nps'), sum(scale = 'nps' AND score >= 9), sum(scale = 'nps' AND score <= 6),"
+    "  sum(scale IS 'nps'), sum(scale IS 'nps' AND score >= 9),"
+    "  sum(scale IS 'nps' AND score <= 6),"
     "  coalesce(sum(sentiment), 0), count(sentiment) FROM items GROUP BY d, kind, source;"
     "INSERT INTO item_day (day, kind, source, tagged)"
     "  SELECT d, kind, source, count(*) FROM (SELECT DISTINCT item_id,"
@@ -730,7 +731,7 @@ typedef struct s_agg {
 /* ?10: theme prefix; ?11..: where pairs; the negative flag is SQL text. */
 #define S_THEME_P(p)                                                                               \
     " AND (?10 IS NULL OR " p "theme = ?10 OR substr(" p "theme, 1, length(?10) + 1) = ?10 || "    \
-                                                         "'.')"
+    "'.')"
 
 static void s_where_sql(voc_buf *b, const voc_filter *f)
 {
@@ -879,12 +880,15 @@ int voc_store_top(voc_store *s, const voc_filter *f, size_t limit, voc_top *out,
     memset(out, 0, sizeof *out);
     if ((rc = s_top_counts(s, f, &cur, &ncur, &out->total_items, &out->tagged_items, err)))
         goto out;
-    bool have_prev = f->since != INT64_MIN && f->until != INT64_MAX;
+    /* The previous window has the same length, ending where this begins (an
+     * open end counts as now). */
+    int64_t end = f->until == INT64_MAX ? voc_time_now() : f->until;
+    bool have_prev = f->since != INT64_MIN && end > f->since;
     int64_t ptotal, ptagged;
     if (have_prev) {
         voc_filter pf = *f;
         pf.until = f->since;
-        pf.since = f->since - (f->until - f->since);
+        pf.since = f->since - (end - f->since);
         if ((rc = s_top_counts(s, &pf, &prev, &nprev, &ptotal, &ptagged, err))) goto out;
     }
     qsort(cur, ncur, sizeof *cur, s_agg_cmp);

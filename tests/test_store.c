@@ -3,6 +3,7 @@
 #include "store/store.h"
 
 #include <criterion/criterion.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,8 +298,19 @@ Test(store, rollups_match_raw_counts)
             voc_item it;
             s_item(&it, uid, "some text", base + (int64_t)((seed >> 20) % (20 * 86400)), NULL);
             it.kind = (seed >> 8) % 2 ? VOC_KIND_TICKET : VOC_KIND_NPS;
+            if ((seed >> 12) % 3) {
+                it.scale = VOC_SCALE_NPS;
+                it.score = (int)((seed >> 14) % 11);
+            }
+            it.sentiment = (double)((seed >> 18) % 200) / 100.0 - 1.0;
+            it.has_sentiment = true;
+            voc_item_set_attr(&it, "plan", "all");
             for (int t = 0; t < 3; t++)
-                if ((seed >> (30 + t)) & 1) voc_item_add_theme(&it, themes[t], 1.0);
+                if ((seed >> (30 + t)) & 1) {
+                    voc_item_theme *th = voc_item_add_theme(&it, themes[t], 1.0);
+                    th->sentiment = (double)((seed >> (34 + t)) % 100) / 50.0 - 1.0;
+                    th->has_sentiment = true;
+                }
             voc_put_result r;
             cr_assert_eq(voc_store_put_item(s, &it, round + 1, &r, &err), 0, "%s", err.msg);
             voc_item_clear(&it);
@@ -346,6 +358,31 @@ Test(store, rollups_match_raw_counts)
                      " created_at < %lld%s",
                      (long long)f.since, (long long)f.until, k ? " AND kind = 'ticket'" : "");
             cr_assert_eq(top.tagged_items, s_scalar(sql), "tagged, window %zu", w);
+            /* The raw path (an attribute filter every item passes) agrees with
+             * the rollups on everything, sentiment and NPS included. */
+            const char *wk[] = {"plan"}, *wv[] = {"all"};
+            voc_filter g = f;
+            g.where_keys = wk;
+            g.where_values = wv;
+            g.where_count = 1;
+            voc_top raw;
+            cr_assert_eq(voc_store_top(s, &g, 0, &raw, &err), 0, "%s", err.msg);
+            cr_assert_eq(raw.total_items, top.total_items);
+            cr_assert_eq(raw.tagged_items, top.tagged_items);
+            cr_assert_eq(raw.count, top.count);
+            for (size_t r = 0; r < top.count; r++) {
+                cr_assert_str_eq(raw.rows[r].theme, top.rows[r].theme);
+                cr_assert_eq(raw.rows[r].items, top.rows[r].items);
+                cr_assert_eq(raw.rows[r].prev_items, top.rows[r].prev_items);
+                cr_assert_eq(raw.rows[r].scored, top.rows[r].scored);
+                cr_assert((isnan(raw.rows[r].nps) && isnan(top.rows[r].nps)) ||
+                              fabs(raw.rows[r].nps - top.rows[r].nps) < 1e-9,
+                          "nps window %zu theme %s", w, top.rows[r].theme);
+                cr_assert(fabs(raw.rows[r].sentiment - top.rows[r].sentiment) < 1e-9,
+                          "sentiment window %zu theme %s: %f vs %f", w, top.rows[r].theme,
+                          raw.rows[r].sentiment, top.rows[r].sentiment);
+            }
+            voc_top_clear(&raw);
             voc_top_clear(&top);
         }
     }
