@@ -28,14 +28,13 @@ collect() { "$bin/voc-collect" file --connect "$endpoint" --outbox "$demo/outbox
 echo "== importing examples/feedback.jsonl"
 collect examples/feedback.jsonl
 echo "== importing examples/tickets.csv"
-collect examples/tickets.csv --kind ticket --source helpdesk \
-  --map "uid=Response ID,created_at=Date,text=Comment,subject=Subject,score=NPS,customer_id=Customer,attr:plan=Plan,attr:region=Region"
+collect examples/tickets.csv
 echo "== importing examples/cfpb_sample.csv (public CFPB complaints)"
 collect examples/cfpb_sample.csv --kind ticket --source cfpb \
   --map "uid=Complaint ID,created_at=Date received,text=Consumer complaint narrative,attr:product=Product,attr:issue=Issue"
 
 echo
-"$bin/voc" top --db "$db" --limit 10
+"$bin/voc" top --db "$db" --limit 8
 
 kill -TERM "$pid"
 wait "$pid" || { echo "voc-processor did not stop cleanly; see $log" >&2; exit 1; }
@@ -44,7 +43,7 @@ trap - EXIT
 cat <<MSG
 
 The database is $db (processor log: $log). Try next:
-  $bin/voc top --db $db --format csv --limit 0
-  $bin/voc top --db $db --kind ticket --format json
-  sqlite3 $db 'SELECT reason, count(*) FROM dead_letters GROUP BY reason'
+  $bin/voc trends --db $db --interval month --top 5
+  $bin/voc nps --db $db --by theme
+  $bin/voc top --db $db --theme billing --negative --format json
 MSG
