@@ -712,9 +712,10 @@ static void s_bind_window(sqlite3_stmt *st, const voc_filter *f, const s_window 
 }
 
 #define S_KS(p) " AND (?3 IS NULL OR " p "kind = ?3) AND (?4 IS NULL OR " p "source = ?4)"
-#define S_EDGES(p)                                                                                 \
-    " ((" p "created_at >= ?1 AND " p "created_at < ?8) OR (" p "created_at >= ?9 AND " p          \
-    "created_at < ?2))" S_KS(p)
+/* The partial days at the window's edges, as two simple ranges (an OR of
+ * the two would keep SQLite from using the created_at index). */
+#define S_LEAD(p) " " p "created_at >= ?1 AND " p "created_at < ?8" S_KS(p)
+#define S_TAIL(p) " " p "created_at >= ?9 AND " p "created_at < ?2" S_KS(p)
 
 static char *s_col_dup(sqlite3_stmt *st, int i)
 {
@@ -770,11 +771,48 @@ static int s_top_counts(voc_store *s, const voc_filter *f, s_agg **out, size_t *
     s_window w = s_split(f);
     if (!raw) {
         voc_buf_puts(
-            &q, "SELECT (SELECT coalesce(sum(items), 0) FROM item_day WHERE day >= ?6 AND"
-                " day < ?7" S_KS("") ") + (SELECT count(*) FROM items i WHERE" S_EDGES(
-                    "i.") "), (SELECT coalesce(sum(tagged), 0) FROM item_day WHERE day >= ?6 AND"
-                          " day < ?7" S_KS("") ") + (SELECT count(DISTINCT t.item_id) FROM"
-                                               " item_themes t WHERE" S_EDGES("t.") ")");
+            &q,
+            "SELECT (SELECT coalesce(sum(items), 0) FROM item_day WHERE day >= ?6 AND"
+            " day < ?7" S_KS("") ") + (SELECT count(*) FROM items i WHERE" S_LEAD(
+                "i.") ") + (SELECT count(*) FROM items i WHERE" S_TAIL("i.") "),"
+                                                                             " (SELECT "
+                                                                             "coalesce(sum(tagged),"
+                                                                             " 0) FROM item_day "
+                                                                             "WHERE day >= ?6 AND"
+                                                                             " day < ?7" S_KS(
+                                                                                 "") ") + (SELECT "
+                                                                                     "count("
+                                                                                     "DISTINCT "
+                                                                                     "t.item_id) "
+                                                                                     "FROM"
+                                                                                     " item_themes "
+                                                                                     "t "
+                                                                                     "WHERE" S_LEAD(
+                                                                                         "t.") ") "
+                                                                                               "+ "
+                                                                                               "(SE"
+                                                                                               "LEC"
+                                                                                               "T "
+                                                                                               "cou"
+                                                                                               "nt("
+                                                                                               "DIS"
+                                                                                               "TIN"
+                                                                                               "CT "
+                                                                                               "t."
+                                                                                               "ite"
+                                                                                               "m_"
+                                                                                               "id)"
+                                                                                               " FR"
+                                                                                               "OM "
+                                                                                               "ite"
+                                                                                               "m_"
+                                                                                               "the"
+                                                                                               "mes"
+                                                                                               " t "
+                                                                                               "WHE"
+                                                                                               "R"
+                                                                                               "E" S_TAIL(
+                                                                                                   "t.") ")");
     } else {
         const char *neg = f->negative ? " AND (i.sentiment < -0.05 OR (i.scale = 'nps' AND"
                                         " i.score <= 6))"
@@ -819,8 +857,13 @@ static int s_top_counts(voc_store *s, const voc_filter *f, s_agg **out, size_t *
                 "") " UNION ALL"
                     " SELECT t.theme, 1, t.nps_score IS NOT NULL, coalesce(t.nps_score >= 9, 0),"
                     "  coalesce(t.nps_score <= 6, 0), coalesce(t.sentiment, 0),"
-                    "  t.sentiment IS NOT NULL FROM item_themes t WHERE" S_EDGES("t.")
-                        S_THEME_P("t.") ") GROUP BY theme HAVING sum(n) > 0");
+                    "  t.sentiment IS NOT NULL FROM item_themes t WHERE" S_LEAD("t.") S_THEME_P(
+                        "t.") " UNION ALL"
+                              " SELECT t.theme, 1, t.nps_score IS NOT NULL, coalesce(t.nps_score "
+                              ">= 9, 0),"
+                              "  coalesce(t.nps_score <= 6, 0), coalesce(t.sentiment, 0),"
+                              "  t.sentiment IS NOT NULL FROM item_themes t WHERE" S_TAIL("t.")
+                                  S_THEME_P("t.") ") GROUP BY theme HAVING sum(n) > 0");
     } else {
         voc_buf_printf(&q,
                        "SELECT t.theme, count(*), count(t.nps_score),"
@@ -908,18 +951,19 @@ int voc_store_top(voc_store *s, const voc_filter *f, size_t limit, voc_top *out,
                                      (double)cur[i].scored
                                : NAN;
     }
-    /* The representative quote: among the theme's latest 300 tags in the
+    /* The representative quote: among the theme's latest 64 tags in the
      * window (and the filters), the one the rules matched most strongly,
      * then the one whose sentiment is closest to the theme's mean (typical,
      * not extreme), then readable length (near 160 characters). */
     voc_buf_printf(&q,
                    "SELECT i.uid, i.text, x.evidence FROM (SELECT t.item_id, t.score,"
-                   "  t.created_at, t.evidence, t.sentiment FROM item_themes t JOIN items i ON"
-                   "  i.id = t.item_id WHERE t.theme = ?5 AND t.created_at >= ?1"
+                   "  t.created_at, t.evidence, t.sentiment FROM item_themes t%s"
+                   "  WHERE t.theme = ?5 AND t.created_at >= ?1"
                    "  AND t.created_at < ?2" S_KS("t.") "%s",
+                   f->where_count ? " JOIN items i ON i.id = t.item_id" : "",
                    f->negative ? " AND (t.sentiment < -0.05 OR t.nps_score <= 6)" : "");
     s_where_sql(&q, f);
-    voc_buf_puts(&q, "  ORDER BY t.created_at DESC LIMIT 300) x"
+    voc_buf_puts(&q, "  ORDER BY t.created_at DESC LIMIT 64) x"
                      " JOIN items i ON i.id = x.item_id"
                      " ORDER BY x.score DESC, abs(coalesce(x.sentiment, 0) - ?9),"
                      " abs(length(i.text) - 160), x.created_at DESC LIMIT 1");
