@@ -475,7 +475,8 @@ static int s_eval(int argc, char **argv)
         }
     }
     double mp = s_div(TP, TP + FP), mr = s_div(TP, TP + FN);
-    qsort(miss, nmiss, sizeof *miss, s_miss_cmp);
+    if (nmiss)
+        qsort(miss, nmiss, sizeof *miss, s_miss_cmp);
     long long show = voc_opts_int(o, "show");
     bool json = strcmp(voc_opts_str(o, "format"), "json") == 0;
     if (json) {

@@ -934,7 +934,7 @@ int voc_store_top(voc_store *s, const voc_filter *f, size_t limit, voc_top *out,
         pf.since = f->since - (end - f->since);
         if ((rc = s_top_counts(s, &pf, &prev, &nprev, &ptotal, &ptagged, err))) goto out;
     }
-    qsort(cur, ncur, sizeof *cur, s_agg_cmp);
+    if (ncur) qsort(cur, ncur, sizeof *cur, s_agg_cmp);
     size_t n = limit && limit < ncur ? limit : ncur;
     out->rows = voc_calloc(n ? n : 1, sizeof *out->rows);
     for (size_t i = 0; i < n; i++) {
