@@ -243,6 +243,9 @@ enum {
     S_RULE_INS,
     S_RULE_SEL,
     S_SET_ANALYSIS,
+    S_SET_SENTIMENT,
+    S_OLD_THEMES,
+    S_STAMP_THEMES,
     S_NSTMT
 };
 
@@ -265,7 +268,13 @@ static const char *const s_sql[S_NSTMT] = {
     [S_RULE_INS] = "INSERT OR IGNORE INTO rule_sets (hash, name, loaded_at, body)"
                    " VALUES (?1,?2,?3,?4)",
     [S_RULE_SEL] = "SELECT id FROM rule_sets WHERE hash = ?1",
-    [S_SET_ANALYSIS] = "UPDATE items SET rule_set_id = ?2, sentiment = ?3 WHERE id = ?1",
+    [S_SET_ANALYSIS] = "UPDATE items SET rule_set_id = ?2 WHERE id = ?1",
+    /* Only a real change touches the column, so the rollup trigger fires
+     * only then. */
+    [S_SET_SENTIMENT] = "UPDATE items SET sentiment = ?2 WHERE id = ?1 AND sentiment IS NOT ?2",
+    [S_OLD_THEMES] = "SELECT theme, score, evidence, sentiment FROM item_themes WHERE item_id = ?1"
+                     " ORDER BY theme",
+    [S_STAMP_THEMES] = "UPDATE item_themes SET rule_set_id = ?2 WHERE item_id = ?1",
 };
 
 struct voc_store {
@@ -1247,15 +1256,72 @@ int voc_store_retag_scan(voc_store *s, const voc_filter *f, int64_t rule_set_id,
     return rc;
 }
 
+static int s_cmp_theme_ptr(const void *a, const void *b)
+{
+    const voc_item_theme *const *x = a, *const *y = b;
+    return strcmp((*x)->id, (*y)->id);
+}
+
+/* Do the item's stored tags equal these (ids, scores, evidence, sentiment)? */
+static int s_same_themes(voc_store *s, int64_t item_id, const voc_item *it, bool *same,
+                         voc_err *err)
+{
+    const voc_item_theme **sorted = voc_calloc(it->theme_count + 1, sizeof *sorted);
+    for (size_t i = 0; i < it->theme_count; i++)
+        sorted[i] = &it->themes[i];
+    if (it->theme_count) qsort(sorted, it->theme_count, sizeof *sorted, s_cmp_theme_ptr);
+    sqlite3_stmt *st = s->st[S_OLD_THEMES];
+    sqlite3_bind_int64(st, 1, item_id);
+    size_t n = 0;
+    int src;
+    *same = true;
+    while (*same && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n >= it->theme_count) {
+            *same = false;
+            break;
+        }
+        const voc_item_theme *t = sorted[n++];
+        const char *id = (const char *)sqlite3_column_text(st, 0);
+        char *ev = s_evidence_json(t);
+        const char *old_ev = (const char *)sqlite3_column_text(st, 2);
+        bool old_has = sqlite3_column_type(st, 3) != SQLITE_NULL;
+        *same = strcmp(id, t->id) == 0 && fabs(sqlite3_column_double(st, 1) - t->score) < 1e-9 &&
+                old_ev && strcmp(old_ev, ev) == 0 && old_has == t->has_sentiment &&
+                (!old_has || fabs(sqlite3_column_double(st, 3) - t->sentiment) < 1e-9);
+        free(ev);
+    }
+    int rc = 0;
+    if (*same && src != SQLITE_DONE && src != SQLITE_ROW)
+        rc = s_db_err(s, src, err, "reading themes");
+    if (*same && n != it->theme_count) *same = false;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    free(sorted);
+    return rc;
+}
+
 int voc_store_set_analysis(voc_store *s, int64_t item_id, const voc_item *it, int64_t rule_set_id,
                            voc_err *err)
 {
     sqlite3_stmt *st = s->st[S_SET_ANALYSIS];
     sqlite3_bind_int64(st, 1, item_id);
     if (rule_set_id) sqlite3_bind_int64(st, 2, rule_set_id);
-    if (it->has_sentiment) sqlite3_bind_double(st, 3, it->sentiment);
     int rc = s_step_done(s, st, err, "updating item analysis");
     if (rc) return rc;
+    st = s->st[S_SET_SENTIMENT];
+    sqlite3_bind_int64(st, 1, item_id);
+    if (it->has_sentiment) sqlite3_bind_double(st, 2, it->sentiment);
+    if ((rc = s_step_done(s, st, err, "updating sentiment"))) return rc;
+    /* Most retags change nothing for most items: then only the version
+     * stamp moves, and the rollup triggers stay idle. */
+    bool same;
+    if ((rc = s_same_themes(s, item_id, it, &same, err))) return rc;
+    if (same) {
+        st = s->st[S_STAMP_THEMES];
+        sqlite3_bind_int64(st, 1, item_id);
+        if (rule_set_id) sqlite3_bind_int64(st, 2, rule_set_id);
+        return s_step_done(s, st, err, "stamping themes");
+    }
     st = s->st[S_DEL_THEMES];
     sqlite3_bind_int64(st, 1, item_id);
     if ((rc = s_step_done(s, st, err, "deleting themes"))) return rc;
