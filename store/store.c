@@ -1421,6 +1421,15 @@ static bool s_theme_selected(const char *theme, const char *const *prefixes)
     return false;
 }
 
+/* ?1..?2 a day range, ?3 kind, ?4 source. */
+static void s_bind_days(sqlite3_stmt *st, int64_t d0, int64_t d1, const voc_filter *f)
+{
+    sqlite3_bind_int64(st, 1, d0);
+    sqlite3_bind_int64(st, 2, d1);
+    s_bind_text(st, 3, f->kind);
+    s_bind_text(st, 4, f->source);
+}
+
 int voc_store_trends(voc_store *s, const voc_filter *f, voc_interval interval,
                      const char *const *themes, size_t top, voc_trends *out, voc_err *err)
 {
@@ -1477,10 +1486,7 @@ int voc_store_trends(voc_store *s, const voc_filter *f, voc_interval interval,
         rc = s_db_err(s, src, err, "prepare trend themes");
         goto out;
     }
-    sqlite3_bind_int64(st, 1, d0);
-    sqlite3_bind_int64(st, 2, d1);
-    s_bind_text(st, 3, f->kind);
-    s_bind_text(st, 4, f->source);
+    s_bind_days(st, d0, d1, f);
     size_t tcap = 0;
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
         const char *th = (const char *)sqlite3_column_text(st, 0);
@@ -1511,10 +1517,7 @@ int voc_store_trends(voc_store *s, const voc_filter *f, voc_interval interval,
             rc = s_db_err(s, src, err, "prepare trend rows");
             goto out;
         }
-        sqlite3_bind_int64(st, 1, d0);
-        sqlite3_bind_int64(st, 2, d1);
-        s_bind_text(st, 3, f->kind);
-        s_bind_text(st, 4, f->source);
+        s_bind_days(st, d0, d1, f);
         size_t pi = 0;
         while ((src = sqlite3_step(st)) == SQLITE_ROW) {
             int64_t day = sqlite3_column_int64(st, 0);
