@@ -1623,3 +1623,65 @@ int voc_store_nps(voc_store *s, const voc_filter *f, voc_nps_by by, const char *
     }
     return rc;
 }
+
+/* ---- quotes --------------------------------------------------------------- */
+
+void voc_quotes_free(voc_quote *q, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        free(q[i].uid);
+        free(q[i].theme);
+        free(q[i].text);
+        free(q[i].evidence);
+    }
+    free(q);
+}
+
+int voc_store_quotes(voc_store *s, const voc_filter *f, size_t limit, voc_quote **out,
+                     size_t *count, voc_err *err)
+{
+    voc_buf q = {0};
+    sqlite3_stmt *st = NULL;
+    *out = NULL;
+    *count = 0;
+    /* One row per item: the deepest matching theme (longest id) speaks for it. */
+    voc_buf_printf(&q,
+                   "SELECT i.uid, t.theme, i.created_at, t.score, t.sentiment, t.nps_score,"
+                   " i.text, t.evidence FROM item_themes t JOIN items i ON i.id = t.item_id"
+                   " WHERE t.created_at >= ?1 AND t.created_at < ?2" S_KS("t.")
+                       S_THEME_P("t.") "%s",
+                   f->negative ? " AND (t.sentiment < -0.05 OR t.nps_score <= 6)" : "");
+    s_where_sql(&q, f);
+    voc_buf_puts(&q, " AND NOT EXISTS (SELECT 1 FROM item_themes u WHERE u.item_id = t.item_id"
+                     " AND length(u.theme) > length(t.theme)"
+                     " AND substr(u.theme, 1, length(t.theme) + 1) = t.theme || '.')"
+                     " ORDER BY t.score DESC, t.created_at DESC LIMIT ?9");
+    int src = sqlite3_prepare_v2(s->db, q.data, -1, &st, NULL);
+    voc_buf_free(&q);
+    if (src != SQLITE_OK) return s_db_err(s, src, err, "prepare quotes");
+    s_bind_filter(st, f);
+    s_bind_where(st, f);
+    sqlite3_bind_int64(st, 9, limit ? (int64_t)limit : -1);
+    size_t cap = 0;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        voc_grow((void **)out, &cap, *count + 1, sizeof **out);
+        voc_quote *x = &(*out)[(*count)++];
+        x->uid = s_col_dup(st, 0);
+        x->theme = s_col_dup(st, 1);
+        x->created_at = sqlite3_column_int64(st, 2);
+        x->score = sqlite3_column_double(st, 3);
+        x->sentiment =
+            sqlite3_column_type(st, 4) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 4);
+        x->nps = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 5);
+        x->text = s_col_dup(st, 6);
+        x->evidence = s_col_dup(st, 7);
+    }
+    int rc = src == SQLITE_DONE ? 0 : s_db_err(s, src, err, "quotes");
+    sqlite3_finalize(st);
+    if (rc) {
+        voc_quotes_free(*out, *count);
+        *out = NULL;
+        *count = 0;
+    }
+    return rc;
+}

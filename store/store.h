@@ -202,6 +202,23 @@ int voc_store_nps(voc_store *s, const voc_filter *f, voc_nps_by by, const char *
                   voc_nps_row *overall, voc_nps_row **rows, size_t *count, voc_err *err);
 void voc_nps_rows_free(voc_nps_row *rows, size_t count);
 
+/* Quotes for a theme: items carrying it in f (its sub-themes included),
+ * strongest match first, then most recent. */
+typedef struct voc_quote {
+    char *uid;
+    char *theme; /* the matching theme (the prefix or a sub-theme) */
+    int64_t created_at;
+    double score;
+    double sentiment; /* the tag's; NAN when none */
+    int nps;          /* -1 when no NPS score */
+    char *text;
+    char *evidence; /* JSON */
+} voc_quote;
+
+int voc_store_quotes(voc_store *s, const voc_filter *f, size_t limit, voc_quote **out,
+                     size_t *count, voc_err *err);
+void voc_quotes_free(voc_quote *q, size_t count);
+
 typedef struct voc_store_stats {
     int64_t items;
     int64_t tagged_items;

@@ -311,6 +311,25 @@ Test(theme_tools, show_and_retag_on_a_real_store)
     free(out);
     cr_assert_eq(s_count(db, "SELECT count(DISTINCT rule_set_id) FROM items"), 2);
 
+    /* voc quotes: the deepest theme speaks for each item, evidence attached. */
+    const char *qa[] = {"quotes",  "--db", db,         "--theme", "billing",
+                        "--limit", "0",    "--format", "json",    NULL};
+    cr_assert_eq(s_voc(&out, NULL, qa), 0, "%s", out);
+    o = cJSON_Parse(out);
+    cr_assert_not_null(o, "%s", out);
+    cr_assert_eq(cJSON_GetArraySize(o),
+                 (int)s_count(db, "SELECT count(DISTINCT item_id) FROM item_themes"
+                                  " WHERE theme LIKE 'billing%'"));
+    cJSON *qi;
+    cJSON_ArrayForEach(qi, o)
+    {
+        const char *qt = cJSON_GetObjectItem(qi, "theme")->valuestring;
+        cr_assert(strcmp(qt, "billing") == 0 || strncmp(qt, "billing.", 8) == 0, "%s", qt);
+        cr_assert_gt(cJSON_GetArraySize(cJSON_GetObjectItem(qi, "evidence")), 0);
+    }
+    cJSON_Delete(o);
+    free(out);
+
     /* voc stats agrees with the rows. */
     const char *st[] = {"stats", "--db", db, "--format", "json", NULL};
     cr_assert_eq(s_voc(&out, NULL, st), 0, "%s", out);
