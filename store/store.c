@@ -1685,3 +1685,56 @@ int voc_store_quotes(voc_store *s, const voc_filter *f, size_t limit, voc_quote 
     }
     return rc;
 }
+
+/* ---- export --------------------------------------------------------------- */
+
+int voc_store_export(voc_store *s, const voc_filter *f,
+                     int (*fn)(void *user, const voc_export_row *row), void *user, voc_err *err)
+{
+    voc_buf q = {0};
+    sqlite3_stmt *st = NULL;
+    voc_buf_puts(&q, "SELECT i.uid, i.source, i.kind,"
+                     " strftime('%Y-%m-%dT%H:%M:%SZ', i.created_at, 'unixepoch'), i.customer_id,"
+                     " i.account, i.subject, i.text, i.attrs,"
+                     " (SELECT json_group_array(json_object('id', theme, 'score', score,"
+                     "   'sentiment', sentiment)) FROM (SELECT * FROM item_themes"
+                     "   WHERE item_id = i.id ORDER BY theme)),"
+                     " i.score, i.scale, i.sentiment FROM items i"
+                     " WHERE i.created_at >= ?1 AND i.created_at < ?2" S_KS("i."));
+    if (f->theme)
+        voc_buf_puts(
+            &q,
+            " AND EXISTS (SELECT 1 FROM item_themes t WHERE t.item_id = i.id" S_THEME_P("t.") ")");
+    if (f->negative)
+        voc_buf_puts(&q, " AND (i.sentiment < -0.05 OR (i.scale = 'nps' AND i.score <= 6))");
+    s_where_sql(&q, f);
+    voc_buf_puts(&q, " ORDER BY i.created_at, i.id");
+    int src = sqlite3_prepare_v2(s->db, q.data, -1, &st, NULL);
+    voc_buf_free(&q);
+    if (src != SQLITE_OK) return s_db_err(s, src, err, "prepare export");
+    s_bind_filter(st, f);
+    s_bind_where(st, f);
+    int rc = 0;
+    while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        voc_export_row r = {
+            .uid = (const char *)sqlite3_column_text(st, 0),
+            .source = (const char *)sqlite3_column_text(st, 1),
+            .kind = (const char *)sqlite3_column_text(st, 2),
+            .created_at_iso = (const char *)sqlite3_column_text(st, 3),
+            .customer_id = (const char *)sqlite3_column_text(st, 4),
+            .account = (const char *)sqlite3_column_text(st, 5),
+            .subject = (const char *)sqlite3_column_text(st, 6),
+            .text = (const char *)sqlite3_column_text(st, 7),
+            .attrs_json = (const char *)sqlite3_column_text(st, 8),
+            .themes_json = (const char *)sqlite3_column_text(st, 9),
+            .score = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 10),
+            .scale = (const char *)sqlite3_column_text(st, 11),
+            .sentiment =
+                sqlite3_column_type(st, 12) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 12),
+        };
+        if (fn(user, &r)) rc = voc_err_set(err, VOC_EIO, "export stopped: output failed");
+    }
+    if (rc == 0 && src != SQLITE_DONE) rc = s_db_err(s, src, err, "export");
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -219,6 +219,22 @@ int voc_store_quotes(voc_store *s, const voc_filter *f, size_t limit, voc_quote 
                      size_t *count, voc_err *err);
 void voc_quotes_free(voc_quote *q, size_t count);
 
+/* One exported item: borrowed strings, valid during the callback only. */
+typedef struct voc_export_row {
+    const char *uid, *source, *kind, *created_at_iso, *customer_id, *account, *subject, *text;
+    const char *attrs_json;  /* {"plan":"pro",...} */
+    const char *themes_json; /* [{"id","score","sentiment"},...] in id order */
+    int score;               /* -1 when none */
+    const char *scale;       /* NULL when no score */
+    double sentiment;        /* NAN when none */
+} voc_export_row;
+
+/* Stream every item in f (theme, where and negative filters apply to the
+ * item's tags and fields) in created_at order to fn, one at a time:
+ * constant memory however large the store. fn returns non-zero to stop. */
+int voc_store_export(voc_store *s, const voc_filter *f,
+                     int (*fn)(void *user, const voc_export_row *row), void *user, voc_err *err);
+
 typedef struct voc_store_stats {
     int64_t items;
     int64_t tagged_items;

@@ -330,6 +330,20 @@ Test(theme_tools, show_and_retag_on_a_real_store)
     cJSON_Delete(o);
     free(out);
 
+    /* voc export: one JSON line per item, themes included. */
+    const char *ex[] = {"export", "--db", db, "--format", "jsonl", "--theme", "billing", NULL};
+    cr_assert_eq(s_voc(&out, NULL, ex), 0);
+    int lines = 0;
+    for (char *l = strtok(out, "\n"); l; l = strtok(NULL, "\n"), lines++) {
+        cJSON *x = cJSON_Parse(l);
+        cr_assert_not_null(x, "%s", l);
+        cr_assert_gt(cJSON_GetArraySize(cJSON_GetObjectItem(x, "themes")), 0);
+        cJSON_Delete(x);
+    }
+    cr_assert_eq(lines, s_count(db, "SELECT count(DISTINCT item_id) FROM item_themes"
+                                    " WHERE theme LIKE 'billing%'"));
+    free(out);
+
     /* voc stats agrees with the rows. */
     const char *st[] = {"stats", "--db", db, "--format", "json", NULL};
     cr_assert_eq(s_voc(&out, NULL, st), 0, "%s", out);
