@@ -71,5 +71,6 @@ int voc_cmd_trends(int argc, char **argv);
 int voc_cmd_nps(int argc, char **argv);
 int voc_cmd_quotes(int argc, char **argv);
 int voc_cmd_export(int argc, char **argv);
+int voc_cmd_alerts(int argc, char **argv);
 
 #endif

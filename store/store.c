@@ -1738,3 +1738,24 @@ int voc_store_export(voc_store *s, const voc_filter *f,
     sqlite3_finalize(st);
     return rc;
 }
+
+int voc_store_theme_counts(voc_store *s, const voc_filter *f, voc_count_row **rows, size_t *count,
+                           int64_t *total, voc_err *err)
+{
+    s_agg *a = NULL;
+    size_t n = 0;
+    int64_t tagged;
+    *rows = NULL;
+    *count = 0;
+    int rc = s_top_counts(s, f, &a, &n, total, &tagged, err);
+    if (rc) return rc;
+    *rows = voc_calloc(n ? n : 1, sizeof **rows);
+    for (size_t i = 0; i < n; i++) {
+        (*rows)[i].key = a[i].theme;
+        (*rows)[i].count = a[i].items;
+        a[i].theme = NULL;
+    }
+    *count = n;
+    s_aggs_free(a, n);
+    return 0;
+}

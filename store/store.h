@@ -265,4 +265,10 @@ int voc_store_group_counts(voc_store *s, voc_group g, voc_count_row **rows, size
                            voc_err *err);
 void voc_count_rows_free(voc_count_row *rows, size_t count);
 
+/* Items per theme in f, without quotes (cheap: daily rollups when f has
+ * no attribute or negativity filter). rows[i].key is the theme, .count its
+ * items; *total the items in f. Caller frees with voc_count_rows_free. */
+int voc_store_theme_counts(voc_store *s, const voc_filter *f, voc_count_row **rows, size_t *count,
+                           int64_t *total, voc_err *err);
+
 #endif

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static char *s_dir;
@@ -452,4 +453,64 @@ Test(theme_tools, pii_is_redacted_before_storage_unless_kept)
     free(t);
     free(db);
     free(log);
+}
+
+/* voc alerts: a spike and a new theme in the latest week, against eight
+ * quiet weeks; exit 3 with both named, exit 0 for a quiet window. */
+Test(theme_tools, alerts_find_spikes_and_new_themes)
+{
+    char *db = s_path("al.db"), *log = s_path("al.log"), *ob = s_path("al.outbox");
+    char *sock = s_path("al.sock"), *in = s_path("al.jsonl");
+    char ep[512];
+    snprintf(ep, sizeof ep, "ipc://%s", sock);
+    FILE *fp = fopen(in, "w");
+    time_t now = time(NULL);
+    int n = 0;
+    for (int week = 0; week < 9; week++) {
+        int refunds = week == 0 ? 25 : 3 + week % 2; /* week 0 = the latest */
+        for (int i = 0; i < refunds; i++)
+            fprintf(fp, "{\"uid\":\"a-%d\",\"created_at\":%lld,\"text\":\"refund please\"}\n", n++,
+                    (long long)(now - week * 7 * 86400 - 3600 - i * 60));
+        for (int i = 0; week == 0 && i < 8; i++)
+            fprintf(fp,
+                    "{\"uid\":\"a-%d\",\"created_at\":%lld,\"kind\":\"ticket\","
+                    "\"text\":\"the agent was rude\"}\n",
+                    n++, (long long)(now - 7200 - i * 60));
+    }
+    fclose(fp);
+    char *pbin = vt_bin("voc-processor"), *cbin = vt_bin("voc-collect");
+    char *rules = vt_data("rules/engine.rules.json");
+    char *argv[] = {pbin, "--db", db, "--listen", ep, "--rules", rules, NULL};
+    vt_proc p;
+    cr_assert_eq(vt_spawn(&p, argv, NULL, log), 0);
+    cr_assert(vt_wait_for_text(log, "ready db=", 10000));
+    char *cargv[] = {cbin, "file", in, "--connect", ep, "--outbox", ob, NULL};
+    cr_assert_eq(vt_run(cargv, 60000, NULL, NULL), 0);
+    cr_assert_eq(vt_stop(&p, SIGTERM, 10000), 0);
+
+    char *out = NULL;
+    const char *a1[] = {"alerts", "--db", db, "--format", "json", NULL};
+    cr_assert_eq(s_voc(&out, NULL, a1), 3, "%s", out);
+    cJSON *o = cJSON_Parse(out);
+    cr_assert_not_null(o, "%s", out);
+    const char *text = cJSON_GetObjectItem(o, "text")->valuestring;
+    cr_assert(strstr(text, "`billing.refund`: 25 items"), "%s", text);
+    cr_assert(strstr(text, "`support` is new: 8 items"), "%s", text);
+    cJSON_Delete(o);
+    free(out);
+    /* The window before: quiet. */
+    char until[32];
+    snprintf(until, sizeof until, "%lld", (long long)(now - 7 * 86400));
+    const char *a2[] = {"alerts", "--db", db, "--until", until, NULL};
+    cr_assert_eq(s_voc(&out, NULL, a2), 0, "%s", out);
+    cr_assert(strstr(out, "All quiet"), "%s", out);
+    free(out);
+    free(db);
+    free(log);
+    free(ob);
+    free(sock);
+    free(in);
+    free(pbin);
+    free(cbin);
+    free(rules);
 }
