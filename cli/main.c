@@ -18,6 +18,7 @@ static const s_cmd s_cmds[] = {
     {"nps", voc_cmd_nps, "NPS overall and by theme (with impact), source, kind or segment"},
     {"quotes", voc_cmd_quotes, "what customers wrote about a theme, evidence marked"},
     {"alerts", voc_cmd_alerts, "themes that spiked or are new this week (exit 3 when any)"},
+    {"search", voc_cmd_search, "full-text search over all feedback, best matches first"},
     {"export", voc_cmd_export, "stream matching items with themes and scores (csv, jsonl)"},
     {"show", voc_cmd_show, "one item with its themes and highlighted evidence"},
     {"retag", voc_cmd_retag, "re-apply a rule set to stored items"},

@@ -229,6 +229,25 @@ static const char *const s_migrations[] = {
     "  count(nps_score), coalesce(sum(nps_score >= 9), 0), coalesce(sum(nps_score <= 6), 0),"
     "  coalesce(sum(sentiment), 0), count(sentiment)"
     "  FROM item_themes GROUP BY d, theme, kind, source;",
+    /* 5: full-text search over text and subject (voc search): an external
+     * content FTS5 index. New items are indexed lazily by voc search
+     * (voc_store_search_catch_up), which keeps the processor's write path
+     * lean; changes to rows already indexed are kept in step by triggers. */
+    "CREATE VIRTUAL TABLE items_fts USING fts5(text, subject, content='items',"
+    "  content_rowid='id', tokenize='porter unicode61 remove_diacritics 2');"
+    /* items with id <= upto are in the index (an external content table
+     * cannot answer that itself: its rowids come from items) */
+    "CREATE TABLE fts_state (upto INTEGER NOT NULL);"
+    "INSERT INTO fts_state VALUES (0);"
+    "CREATE TRIGGER items_fts_del AFTER DELETE ON items"
+    "  WHEN OLD.id <= (SELECT upto FROM fts_state)"
+    "  BEGIN INSERT INTO items_fts (items_fts, rowid, text, subject)"
+    "   VALUES ('delete', OLD.id, OLD.text, OLD.subject); END;"
+    "CREATE TRIGGER items_fts_upd AFTER UPDATE OF text, subject ON items"
+    "  WHEN OLD.id <= (SELECT upto FROM fts_state)"
+    "  BEGIN INSERT INTO items_fts (items_fts, rowid, text, subject)"
+    "   VALUES ('delete', OLD.id, OLD.text, OLD.subject);"
+    "  INSERT INTO items_fts (rowid, text, subject) VALUES (NEW.id, NEW.text, NEW.subject); END;",
 };
 
 #define S_NMIGRATIONS (sizeof s_migrations / sizeof s_migrations[0])
@@ -1758,4 +1777,111 @@ int voc_store_theme_counts(voc_store *s, const voc_filter *f, voc_count_row **ro
     *count = n;
     s_aggs_free(a, n);
     return 0;
+}
+
+/* ---- search --------------------------------------------------------------- */
+
+int voc_store_search(voc_store *s, const voc_filter *f, const char *query, size_t limit,
+                     const char *mark_on, const char *mark_off, voc_search_hit **out, size_t *count,
+                     voc_err *err)
+{
+    voc_buf q = {0};
+    sqlite3_stmt *st = NULL;
+    *out = NULL;
+    *count = 0;
+    voc_buf_puts(
+        &q, "SELECT i.uid, i.created_at, i.kind, i.source, bm25(items_fts),"
+            " snippet(items_fts, 0, ?21, ?22, '…', 16) FROM items_fts"
+            " JOIN items i ON i.id = items_fts.rowid"
+            " WHERE items_fts MATCH ?20 AND i.created_at >= ?1 AND i.created_at < ?2" S_KS("i."));
+    if (f->theme)
+        voc_buf_puts(
+            &q,
+            " AND EXISTS (SELECT 1 FROM item_themes t WHERE t.item_id = i.id" S_THEME_P("t.") ")");
+    if (f->negative)
+        voc_buf_puts(&q, " AND (i.sentiment < -0.05 OR (i.scale = 'nps' AND i.score <= 6))");
+    s_where_sql(&q, f);
+    voc_buf_puts(&q, " ORDER BY bm25(items_fts) LIMIT ?23");
+    int src = sqlite3_prepare_v2(s->db, q.data, -1, &st, NULL);
+    voc_buf_free(&q);
+    if (src != SQLITE_OK) return s_db_err(s, src, err, "prepare search");
+    s_bind_filter(st, f);
+    s_bind_where(st, f);
+    s_bind_text(st, 20, query);
+    s_bind_text(st, 21, mark_on);
+    s_bind_text(st, 22, mark_off);
+    sqlite3_bind_int64(st, 23, limit ? (int64_t)limit : -1);
+    size_t cap = 0;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        voc_grow((void **)out, &cap, *count + 1, sizeof **out);
+        voc_search_hit *h = &(*out)[(*count)++];
+        h->uid = s_col_dup(st, 0);
+        h->created_at = sqlite3_column_int64(st, 1);
+        h->kind = s_col_dup(st, 2);
+        h->source = s_col_dup(st, 3);
+        h->rank = sqlite3_column_double(st, 4);
+        h->snippet = s_col_dup(st, 5);
+    }
+    int rc = 0;
+    if (src != SQLITE_DONE) {
+        /* A malformed query is the user's to fix: say so plainly. */
+        rc = (src & 0xff) == SQLITE_ERROR
+                 ? voc_err_set(err, VOC_EINVAL,
+                               "search query '%s': %s (use words, \"phrases\","
+                               " OR, NOT, prefix*)",
+                               query, sqlite3_errmsg(s->db))
+                 : s_db_err(s, src, err, "search");
+        voc_search_hits_free(*out, *count);
+        *out = NULL;
+        *count = 0;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+void voc_search_hits_free(voc_search_hit *h, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        free(h[i].uid);
+        free(h[i].kind);
+        free(h[i].source);
+        free(h[i].snippet);
+    }
+    free(h);
+}
+
+int voc_store_search_catch_up(voc_store *s, int64_t *indexed, voc_err *err)
+{
+    *indexed = 0;
+    int rc;
+    if ((rc = voc_store_begin(s, err))) return rc;
+    rc = s_exec(s,
+                "INSERT INTO items_fts (rowid, text, subject) SELECT id, text, subject FROM items"
+                " WHERE id > (SELECT upto FROM fts_state) ORDER BY id",
+                err);
+    if (rc == 0) *indexed = sqlite3_changes64(s->db);
+    if (rc == 0)
+        rc = s_exec(s, "UPDATE fts_state SET upto = (SELECT coalesce(max(id), 0) FROM items)", err);
+    if (rc) {
+        voc_store_rollback(s);
+        return rc;
+    }
+    return voc_store_commit(s, err);
+}
+
+int voc_store_search_pending(voc_store *s, int64_t *pending, voc_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(s->db,
+                                 "SELECT count(*) FROM items WHERE id > (SELECT upto FROM"
+                                 " fts_state)",
+                                 -1, &st, NULL);
+    if (src != SQLITE_OK) return s_db_err(s, src, err, "prepare search pending");
+    int rc = 0;
+    if ((src = sqlite3_step(st)) == SQLITE_ROW)
+        *pending = sqlite3_column_int64(st, 0);
+    else
+        rc = s_db_err(s, src, err, "search pending");
+    sqlite3_finalize(st);
+    return rc;
 }

@@ -23,7 +23,7 @@ enum {
     VOC_STORE_READONLY = 1 << 0, /* open for queries only; never migrates */
 };
 
-#define VOC_STORE_SCHEMA_VERSION 4
+#define VOC_STORE_SCHEMA_VERSION 5
 
 /* Open (creating and migrating when writable) the database at path. The file
  * is created mode 0600. Caller owns *out; free with voc_store_destroy.
@@ -270,5 +270,27 @@ void voc_count_rows_free(voc_count_row *rows, size_t count);
  * items; *total the items in f. Caller frees with voc_count_rows_free. */
 int voc_store_theme_counts(voc_store *s, const voc_filter *f, voc_count_row **rows, size_t *count,
                            int64_t *total, voc_err *err);
+
+/* Full-text search (FTS5 over text and subject, Porter stems): hits ranked
+ * by bm25, with a snippet whose matches are wrapped in mark_on/mark_off.
+ * Errors: VOC_EINVAL for a malformed query. */
+typedef struct voc_search_hit {
+    char *uid;
+    int64_t created_at;
+    char *kind;
+    char *source;
+    double rank; /* bm25: lower is better */
+    char *snippet;
+} voc_search_hit;
+
+int voc_store_search(voc_store *s, const voc_filter *f, const char *query, size_t limit,
+                     const char *mark_on, const char *mark_off, voc_search_hit **out, size_t *count,
+                     voc_err *err);
+void voc_search_hits_free(voc_search_hit *h, size_t count);
+
+/* Items not yet in the full-text index, and indexing them (one
+ * transaction; needs a writable store). */
+int voc_store_search_pending(voc_store *s, int64_t *pending, voc_err *err);
+int voc_store_search_catch_up(voc_store *s, int64_t *indexed, voc_err *err);
 
 #endif

@@ -481,3 +481,44 @@ Test(store, nps_groups)
     free(all.key);
     voc_store_destroy(&s);
 }
+
+/* Full-text index: new items indexed by catch-up; an edited item that was
+ * already indexed is found by its new words only. */
+Test(store, search_index_follows_edits)
+{
+    voc_store *s = NULL;
+    voc_err err;
+    cr_assert_eq(voc_store_open(&s, s_path, 0, &err), 0, "%s", err.msg);
+    voc_item a, b;
+    s_item(&a, "s-1", "the invoices are wrong", 1767571200, NULL);
+    s_item(&b, "s-2", "refunds take ages", 1767571200, NULL);
+    s_put(s, &a);
+    s_put(s, &b);
+    int64_t pending = 0, done = 0;
+    cr_assert_eq(voc_store_search_pending(s, &pending, &err), 0);
+    cr_assert_eq(pending, 2);
+    cr_assert_eq(voc_store_search_catch_up(s, &done, &err), 0, "%s", err.msg);
+    cr_assert_eq(done, 2);
+    voc_filter f = voc_filter_all();
+    voc_search_hit *h;
+    size_t n;
+    cr_assert_eq(voc_store_search(s, &f, "refund", 0, "<", ">", &h, &n, &err), 0, "%s", err.msg);
+    cr_assert_eq(n, 1, "stemmed: refund finds refunds");
+    cr_assert_str_eq(h[0].uid, "s-2");
+    cr_assert(strstr(h[0].snippet, "<refunds>"), "%s", h[0].snippet);
+    voc_search_hits_free(h, n);
+    /* Edit s-2 (same uid, new text): the index follows. */
+    voc_item_clear(&b);
+    s_item(&b, "s-2", "the export is slow", 1767571200, NULL);
+    s_put(s, &b);
+    cr_assert_eq(voc_store_search(s, &f, "refund", 0, "<", ">", &h, &n, &err), 0);
+    cr_assert_eq(n, 0);
+    voc_search_hits_free(h, n);
+    cr_assert_eq(voc_store_search(s, &f, "export", 0, "<", ">", &h, &n, &err), 0);
+    cr_assert_eq(n, 1);
+    voc_search_hits_free(h, n);
+    cr_assert_eq(voc_store_search(s, &f, "AND AND", 0, "<", ">", &h, &n, &err), VOC_EINVAL);
+    voc_item_clear(&a);
+    voc_item_clear(&b);
+    voc_store_destroy(&s);
+}
