@@ -345,6 +345,20 @@ Test(theme_tools, show_and_retag_on_a_real_store)
                                     " WHERE theme LIKE 'billing%'"));
     free(out);
 
+    /* voc search: stemmed full-text match, marked in the snippet. */
+    const char *se[] = {"search", "--db", db, "refunds", "--limit", "0", "--format", "json", NULL};
+    cr_assert_eq(s_voc(&out, NULL, se), 0, "%s", out);
+    o = cJSON_Parse(out);
+    cr_assert_not_null(o, "%s", out);
+    cr_assert_eq(cJSON_GetArraySize(o), 100, "every refund item (i %% 3 == 0)");
+    cr_assert(
+        strstr(cJSON_GetObjectItem(cJSON_GetArrayItem(o, 0), "snippet")->valuestring, "[refund]"));
+    cJSON_Delete(o);
+    free(out);
+    const char *bad[] = {"search", "--db", db, "AND AND", NULL};
+    cr_assert_eq(s_voc(&out, NULL, bad), 2, "a malformed query is a usage error");
+    free(out);
+
     /* voc stats agrees with the rows. */
     const char *st[] = {"stats", "--db", db, "--format", "json", NULL};
     cr_assert_eq(s_voc(&out, NULL, st), 0, "%s", out);
