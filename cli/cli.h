@@ -73,5 +73,6 @@ int voc_cmd_quotes(int argc, char **argv);
 int voc_cmd_export(int argc, char **argv);
 int voc_cmd_alerts(int argc, char **argv);
 int voc_cmd_search(int argc, char **argv);
+int voc_cmd_tail(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ static const s_cmd s_cmds[] = {
     {"quotes", voc_cmd_quotes, "what customers wrote about a theme, evidence marked"},
     {"alerts", voc_cmd_alerts, "themes that spiked or are new this week (exit 3 when any)"},
     {"search", voc_cmd_search, "full-text search over all feedback, best matches first"},
+    {"tail", voc_cmd_tail, "tagged items live as the processor stores them"},
     {"export", voc_cmd_export, "stream matching items with themes and scores (csv, jsonl)"},
     {"show", voc_cmd_show, "one item with its themes and highlighted evidence"},
     {"retag", voc_cmd_retag, "re-apply a rule set to stored items"},

@@ -528,3 +528,56 @@ Test(theme_tools, alerts_find_spikes_and_new_themes)
     free(cbin);
     free(rules);
 }
+
+/* voc tail: items arrive live from the processor's PUB socket, filtered by
+ * theme. PUB drops messages until the subscription is through, so the test
+ * keeps importing fresh items until tail has shown two. */
+Test(theme_tools, tail_shows_live_items)
+{
+    char *db = s_path("t.db"), *log = s_path("t.log"), *ob = s_path("t.outbox");
+    char *sock = s_path("t.sock"), *pubs = s_path("t.pub"), *in = s_path("t.jsonl");
+    char *tout = s_path("tail.out");
+    char ep[512], pub[512];
+    snprintf(ep, sizeof ep, "ipc://%s", sock);
+    snprintf(pub, sizeof pub, "ipc://%s", pubs);
+    char *pbin = vt_bin("voc-processor"), *cbin = vt_bin("voc-collect"), *voc = vt_bin("voc");
+    char *rules = vt_data("rules/engine.rules.json");
+    char *argv[] = {pbin, "--db", db, "--listen", ep, "--rules", rules, "--pub", pub, NULL};
+    vt_proc p, t;
+    cr_assert_eq(vt_spawn(&p, argv, NULL, log), 0);
+    cr_assert(vt_wait_for_text(log, "ready db=", 10000));
+    char *targv[] = {voc,       "tail", "--connect", pub,     "--theme", "billing",
+                     "--count", "2",    "--format",  "jsonl", NULL};
+    cr_assert_eq(vt_spawn(&t, targv, tout, NULL), 0);
+    int exit_status = -1;
+    for (int round = 0; round < 50 && exit_status < 0; round++) {
+        FILE *fp = fopen(in, "w");
+        fprintf(fp, "{\"uid\":\"tail-%d\",\"text\":\"refund please\"}\n", round);
+        fprintf(fp, "{\"uid\":\"tail-x-%d\",\"text\":\"all good\"}\n", round);
+        fclose(fp);
+        char *cargv[] = {cbin, "file", in, "--connect", ep, "--outbox", ob, NULL};
+        cr_assert_eq(vt_run(cargv, 30000, NULL, NULL), 0);
+        exit_status = vt_wait(&t, 200);
+    }
+    cr_assert_eq(exit_status, 0, "voc tail did not see two billing items");
+    char *got = vt_read_file(tout);
+    int lines = 0;
+    for (char *l = strtok(got, "\n"); l; l = strtok(NULL, "\n"), lines++) {
+        cr_assert(strstr(l, "\"billing\""), "%s", l);
+        cr_assert_null(strstr(l, "all good"), "filtered out by theme");
+    }
+    cr_assert_eq(lines, 2);
+    free(got);
+    cr_assert_eq(vt_stop(&p, SIGTERM, 10000), 0);
+    free(db);
+    free(log);
+    free(ob);
+    free(sock);
+    free(pubs);
+    free(in);
+    free(tout);
+    free(pbin);
+    free(cbin);
+    free(voc);
+    free(rules);
+}
