@@ -7,6 +7,9 @@
  * subcommand name. Returns an exit status (0, 1 runtime, 2 usage). */
 int voc_collect_cmd_file(int argc, char **argv);
 
+/* voc-collect http: the webhook and item API receiver. */
+int voc_collect_cmd_http(int argc, char **argv);
+
 /* Default outbox path for a collector role ("file", "http"): $VOC_OUTBOX,
  * else $XDG_STATE_HOME/voc/ROLE-outbox.db, else ~/.local/state/voc/...
  * Caller owns; free(). */

@@ -13,6 +13,7 @@ typedef struct s_cmd {
 
 static const s_cmd s_cmds[] = {
     {"file", voc_collect_cmd_file, "import JSON Lines or CSV files of feedback"},
+    {"http", voc_collect_cmd_http, "receive our item API and vendor webhooks over HTTP"},
 };
 
 static void s_usage(FILE *fp)

@@ -1,0 +1,292 @@
+/* test_http.c: voc-collect http end to end: the real collector on a real
+ * TCP port, the real processor and database, requests written byte by byte
+ * over sockets (so the tests can also misbehave: huge headers, lying
+ * Content-Length, a client that trickles). */
+#include "tests/support/proc.h"
+
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static char *s_dir;
+static char s_db[300], s_plog[300], s_hlog[300], s_ob[300], s_ep[320];
+static int s_port;
+static vt_proc s_proc, s_http;
+
+static void s_start(const char *const *extra)
+{
+    s_dir = vt_tmpdir("http");
+    snprintf(s_db, sizeof s_db, "%s/voc.db", s_dir);
+    snprintf(s_plog, sizeof s_plog, "%s/p.log", s_dir);
+    snprintf(s_hlog, sizeof s_hlog, "%s/h.log", s_dir);
+    snprintf(s_ob, sizeof s_ob, "%s/outbox.db", s_dir);
+    snprintf(s_ep, sizeof s_ep, "ipc://%s/p.sock", s_dir);
+    char *pbin = vt_bin("voc-processor"), *cbin = vt_bin("voc-collect");
+    char *rules = vt_data("rules/engine.rules.json");
+    char *pargv[] = {pbin, "--db", s_db, "--listen", s_ep, "--rules", rules, NULL};
+    cr_assert_eq(vt_spawn(&s_proc, pargv, NULL, s_plog), 0);
+    cr_assert(vt_wait_for_text(s_plog, "ready db=", 10000));
+    s_port = vt_free_port();
+    char listen[64];
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", s_port);
+    char *hargv[32] = {cbin,         "http",     "--listen",   listen,    "--connect",
+                       s_ep,         "--outbox", s_ob,         "--token", "t0ken",
+                       "--max-body", "4096",     "--deadline", "2"};
+    size_t n = 14;
+    for (size_t i = 0; extra && extra[i]; i++)
+        hargv[n++] = (char *)extra[i];
+    hargv[n] = NULL;
+    cr_assert_eq(vt_spawn(&s_http, hargv, NULL, s_hlog), 0);
+    cr_assert(vt_wait_for_text(s_hlog, "ready listen=", 10000), "%s", vt_read_file(s_hlog));
+    free(pbin);
+    free(cbin);
+    free(rules);
+}
+
+static void s_stop(void)
+{
+    cr_assert_eq(vt_stop(&s_http, SIGTERM, 10000), 0, "voc-collect http exits 0 on SIGTERM");
+    cr_assert_eq(vt_stop(&s_proc, SIGTERM, 10000), 0);
+}
+
+static void s_cleanup(void)
+{
+    if (s_http.status < 0) vt_stop(&s_http, SIGKILL, 2000);
+    if (s_proc.status < 0) vt_stop(&s_proc, SIGKILL, 2000);
+    vt_rmtree(s_dir);
+    free(s_dir);
+}
+
+TestSuite(http, .fini = s_cleanup, .timeout = 120);
+
+static int s_connect(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s_port)};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+static const char *s_find_ci(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay; hay++)
+        if (strncasecmp(hay, needle, n) == 0) return hay;
+    return NULL;
+}
+
+/* Read the whole response (until the server closes or 5 s pass); returns
+ * the status code and the body in *body (malloc'ed). */
+static int s_read_response(int fd, char **body)
+{
+    char buf[65536];
+    size_t n = 0;
+    struct pollfd p = {fd, POLLIN, 0};
+    while (n < sizeof buf - 1 && poll(&p, 1, 5000) > 0) {
+        ssize_t r = read(fd, buf + n, sizeof buf - 1 - n);
+        if (r <= 0) break;
+        n += (size_t)r;
+        buf[n] = '\0';
+        char *hdr_end = strstr(buf, "\r\n\r\n");
+        const char *cl = s_find_ci(buf, "Content-Length:");
+        if (hdr_end && cl && n >= (size_t)(hdr_end + 4 - buf) + strtoul(cl + 15, NULL, 10)) break;
+    }
+    buf[n] = '\0';
+    int status = 0;
+    sscanf(buf, "HTTP/1.%*d %d", &status);
+    char *b = strstr(buf, "\r\n\r\n");
+    if (body) *body = strdup(b ? b + 4 : "");
+    return status;
+}
+
+static int s_request(const char *method, const char *path, const char *headers, const char *body,
+                     char **resp)
+{
+    int fd = s_connect();
+    char head[2048];
+    snprintf(head, sizeof head,
+             "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%sContent-Length: %zu\r\n\r\n",
+             method, path, headers ? headers : "", body ? strlen(body) : 0);
+    cr_assert_gt(write(fd, head, strlen(head)), 0);
+    if (body && *body) cr_assert_gt(write(fd, body, strlen(body)), 0);
+    int st = s_read_response(fd, resp);
+    close(fd);
+    return st;
+}
+
+static int64_t s_count(const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_open_v2(s_db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* Poll the database until the count reaches want (the sender delivers
+ * asynchronously) or 10 s pass. */
+static int64_t s_wait_count(const char *sql, int64_t want)
+{
+    int64_t v = -1;
+    for (int i = 0; i < 200; i++) {
+        v = s_count(sql);
+        if (v == want) break;
+        struct timespec ts = {0, 50 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    return v;
+}
+
+#define AUTH "Authorization: Bearer t0ken\r\nContent-Type: application/json\r\n"
+
+Test(http, items_api_object_array_and_jsonl)
+{
+    s_start(NULL);
+    char *r = NULL;
+    cr_assert_eq(s_request("POST", "/v1/items", AUTH,
+                           "{\"uid\":\"h-1\",\"text\":\"I need a refund\",\"kind\":\"ticket\"}",
+                           &r),
+                 202, "%s", r);
+    cr_assert(strstr(r, "\"accepted\":1"), "%s", r);
+    free(r);
+    cr_assert_eq(s_request("POST", "/v1/items", AUTH,
+                           "[{\"uid\":\"h-2\",\"text\":\"slow and lagging\"},"
+                           "{\"uid\":\"h-3\",\"text\":\"love it\",\"score\":10,\"scale\":\"nps\"}]",
+                           &r),
+                 202, "%s", r);
+    free(r);
+    cr_assert_eq(s_request("POST", "/v1/items", AUTH,
+                           "{\"uid\":\"h-4\",\"text\":\"invoice missing\"}\n\n"
+                           "{\"uid\":\"h-5\",\"text\":\"bad\",\"score\":99,\"scale\":\"nps\"}\n",
+                           &r),
+                 202, "%s", r);
+    cr_assert(strstr(r, "\"accepted\":1") && strstr(r, "score: 99 is out of range"), "%s", r);
+    free(r);
+    cr_assert_eq(s_wait_count("SELECT count(*) FROM items", 4), 4);
+    cr_assert_eq(s_wait_count("SELECT count(*) FROM dead_letters", 1), 1, "bad item dead-lettered");
+    cr_assert_eq(s_count("SELECT count(*) FROM item_themes WHERE theme = 'billing.refund'"), 1);
+
+    /* A replay stores nothing new. */
+    cr_assert_eq(s_request("POST", "/v1/items", AUTH,
+                           "{\"uid\":\"h-1\",\"text\":\"I need a refund\",\"kind\":\"ticket\"}",
+                           &r),
+                 202);
+    free(r);
+    cr_assert_eq(s_request("GET", "/metrics", NULL, NULL, &r), 200);
+    cr_assert(strstr(r, "voc_items_accepted_total 5"), "%s", r);
+    cr_assert(strstr(r, "voc_http_requests_total{route=\"/v1/items\",status=\"202\"} 4"), "%s", r);
+    cr_assert(
+        strstr(r, "voc_http_request_duration_seconds_bucket{route=\"/v1/items\",le=\"+Inf\"} 4"),
+        "%s", r);
+    cr_assert(strstr(r, "voc_items_rejected_total{reason=\"score\"} 1"), "%s", r);
+    free(r);
+    cr_assert_eq(s_wait_count("SELECT count(*) FROM items", 4), 4);
+    s_stop();
+}
+
+Test(http, auth_limits_and_bad_input)
+{
+    s_start(NULL);
+    char *r = NULL;
+    cr_assert_eq(s_request("POST", "/v1/items", "Content-Type: application/json\r\n",
+                           "{\"text\":\"x\"}", &r),
+                 401);
+    free(r);
+    cr_assert_eq(
+        s_request("POST", "/v1/items", "Authorization: Bearer wrong\r\n", "{\"text\":\"x\"}", &r),
+        401);
+    free(r);
+    cr_assert_eq(s_request("GET", "/healthz", NULL, NULL, &r), 200);
+    free(r);
+    cr_assert_eq(s_request("GET", "/nope", NULL, NULL, &r), 404);
+    free(r);
+    cr_assert_eq(s_request("DELETE", "/v1/items", AUTH, NULL, &r), 405);
+    free(r);
+    cr_assert_eq(s_request("POST", "/v1/items", AUTH, "{\"text\": ", &r), 400);
+    cr_assert(strstr(r, "\"error\""), "%s", r);
+    free(r);
+    cr_assert_eq(s_request("POST", "/v1/items", AUTH, "{\"text\":\"bad \xff byte\"}", &r), 400);
+    cr_assert(strstr(r, "invalid UTF-8"), "%s", r);
+    free(r);
+    /* 413 from Content-Length, before the body is read. */
+    char big[6000];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    cr_assert_eq(s_request("POST", "/v1/items", AUTH, big, &r), 413);
+    free(r);
+    /* 413 on a chunked body that grows past the limit. */
+    int fd = s_connect();
+    const char *h = "POST /v1/items HTTP/1.1\r\nHost: x\r\n" AUTH
+                    "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    cr_assert_gt(write(fd, h, strlen(h)), 0);
+    for (int i = 0; i < 5; i++) {
+        char chunk[1100];
+        int n = snprintf(chunk, sizeof chunk, "3e8\r\n");
+        memset(chunk + n, 'b', 1000);
+        memcpy(chunk + n + 1000, "\r\n", 2);
+        cr_assert_gt(write(fd, chunk, (size_t)n + 1002), 0);
+    }
+    cr_assert_gt(write(fd, "0\r\n\r\n", 5), 0);
+    cr_assert_eq(s_read_response(fd, NULL), 413);
+    close(fd);
+    /* 431 for a header block over the limit. */
+    fd = s_connect();
+    char hdr[40000];
+    int n = snprintf(hdr, sizeof hdr, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ");
+    memset(hdr + n, 'h', 30000);
+    strcpy(hdr + n + 30000, "\r\n\r\n");
+    ssize_t w = write(fd, hdr, strlen(hdr));
+    (void)w;
+    int st = s_read_response(fd, NULL);
+    cr_assert(st == 431 || st == 413, "header flood answered %d", st);
+    close(fd);
+    /* Still serving. */
+    cr_assert_eq(s_request("GET", "/healthz", NULL, NULL, &r), 200);
+    free(r);
+    cr_assert_eq(s_count("SELECT count(*) FROM items"), 0, "nothing stored from refused requests");
+    s_stop();
+}
+
+Test(http, slow_client_is_cut_at_the_deadline)
+{
+    s_start(NULL);
+    int fd = s_connect();
+    const char *h = "POST /v1/items HTTP/1.1\r\nHost: x\r\n";
+    cr_assert_gt(write(fd, h, strlen(h)), 0);
+    /* One header byte every 300 ms: never idle, but never done. */
+    time_t t0 = time(NULL);
+    bool closed = false;
+    for (int i = 0; i < 40 && !closed; i++) {
+        struct timespec ts = {0, 300 * 1000000};
+        nanosleep(&ts, NULL);
+        if (write(fd, "X", 1) < 0) closed = true;
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 0) > 0) {
+            char b[256];
+            if (read(fd, b, sizeof b) <= 0) closed = true;
+        }
+    }
+    cr_assert(closed, "the trickling connection was not closed");
+    cr_assert_leq(time(NULL) - t0, 8, "closed near the 2 s deadline");
+    close(fd);
+    char *r = NULL;
+    cr_assert_eq(s_request("GET", "/metrics", NULL, NULL, &r), 200);
+    cr_assert(strstr(r, "voc_http_deadline_closed_total 1"), "%s", r);
+    free(r);
+    s_stop();
+}
