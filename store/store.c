@@ -769,6 +769,18 @@ static void s_where_sql(voc_buf *b, const voc_filter *f)
                        12 + 2 * i);
 }
 
+/* Item-level filters of f for a query over items i: theme (any tag in the
+ * subtree), negativity, attributes. */
+static void s_item_filter_sql(voc_buf *q, const voc_filter *f)
+{
+    if (f->theme)
+        voc_buf_puts(q, " AND EXISTS (SELECT 1 FROM item_themes t WHERE t.item_id = i.id" S_THEME_P(
+                            "t.") ")");
+    if (f->negative)
+        voc_buf_puts(q, " AND (i.sentiment < -0.05 OR (i.scale = 'nps' AND i.score <= 6))");
+    s_where_sql(q, f);
+}
+
 static void s_bind_where(sqlite3_stmt *st, const voc_filter *f)
 {
     s_bind_text(st, 10, f->theme);
@@ -1720,13 +1732,7 @@ int voc_store_export(voc_store *s, const voc_filter *f,
                      "   WHERE item_id = i.id ORDER BY theme)),"
                      " i.score, i.scale, i.sentiment FROM items i"
                      " WHERE i.created_at >= ?1 AND i.created_at < ?2" S_KS("i."));
-    if (f->theme)
-        voc_buf_puts(
-            &q,
-            " AND EXISTS (SELECT 1 FROM item_themes t WHERE t.item_id = i.id" S_THEME_P("t.") ")");
-    if (f->negative)
-        voc_buf_puts(&q, " AND (i.sentiment < -0.05 OR (i.scale = 'nps' AND i.score <= 6))");
-    s_where_sql(&q, f);
+    s_item_filter_sql(&q, f);
     voc_buf_puts(&q, " ORDER BY i.created_at, i.id");
     int src = sqlite3_prepare_v2(s->db, q.data, -1, &st, NULL);
     voc_buf_free(&q);
@@ -1794,13 +1800,7 @@ int voc_store_search(voc_store *s, const voc_filter *f, const char *query, size_
             " snippet(items_fts, 0, ?21, ?22, '…', 16) FROM items_fts"
             " JOIN items i ON i.id = items_fts.rowid"
             " WHERE items_fts MATCH ?20 AND i.created_at >= ?1 AND i.created_at < ?2" S_KS("i."));
-    if (f->theme)
-        voc_buf_puts(
-            &q,
-            " AND EXISTS (SELECT 1 FROM item_themes t WHERE t.item_id = i.id" S_THEME_P("t.") ")");
-    if (f->negative)
-        voc_buf_puts(&q, " AND (i.sentiment < -0.05 OR (i.scale = 'nps' AND i.score <= 6))");
-    s_where_sql(&q, f);
+    s_item_filter_sql(&q, f);
     voc_buf_puts(&q, " ORDER BY bm25(items_fts) LIMIT ?23");
     int src = sqlite3_prepare_v2(s->db, q.data, -1, &st, NULL);
     voc_buf_free(&q);
