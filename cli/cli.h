@@ -71,6 +71,7 @@ int voc_cmd_trends(int argc, char **argv);
 int voc_cmd_nps(int argc, char **argv);
 int voc_cmd_quotes(int argc, char **argv);
 int voc_cmd_export(int argc, char **argv);
+int voc_cmd_export_trends(int argc, char **argv);
 int voc_cmd_alerts(int argc, char **argv);
 int voc_cmd_search(int argc, char **argv);
 int voc_cmd_tail(int argc, char **argv);

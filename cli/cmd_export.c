@@ -93,12 +93,16 @@ int voc_cmd_export(int argc, char **argv)
     voc_opts *o = NULL;
     voc_store *st = NULL;
     voc_filter f = voc_filter_all();
+    if (argc >= 2 && strcmp(argv[1], "trends") == 0)
+        return voc_cmd_export_trends(argc - 1, argv + 1);
     if (voc_opts_parse(&o, s_options, argc - 1, argv + 1, &err)) {
         status = voc_cli_fail("voc export", &err);
         goto out;
     }
     if (voc_opts_help(o)) {
-        voc_opts_print_help(stdout, "voc export [--format csv|jsonl] [--since 90d] [filters]",
+        voc_opts_print_help(stdout,
+                            "voc export [--format csv|jsonl] [--since 90d] [filters]\n"
+                            "       voc export trends --interval week (see its --help)",
                             "Stream every matching item with its themes, scores, sentiment and "
                             "attributes: one CSV row or JSON line per item, in time order, in "
                             "constant memory.",

@@ -313,3 +313,105 @@ out:
     voc_opts_destroy(&o);
     return status;
 }
+
+/* voc export trends: long format for BI tools, one row per period and
+ * theme: period, period_start, theme, count, share, sentiment. */
+static const voc_opt s_export_options[] = {
+    VOC_CLI_FILTER_OPTS,
+    {"interval", VOC_OPT_STR, "week", NULL, "IV", "day, week (ISO) or month"},
+    {"theme", VOC_OPT_LIST, NULL, NULL, "PREFIX", "only these themes and their sub-themes"},
+    {"top", VOC_OPT_INT, "0", NULL, "N", "without --theme: the N largest themes (0: all)"},
+    {"format", VOC_OPT_STR, "csv", NULL, "FMT", "csv or jsonl"},
+    {0},
+};
+
+int voc_cmd_export_trends(int argc, char **argv)
+{
+    int status = VOC_EXIT_RUNTIME;
+    voc_err err = {0};
+    voc_opts *o = NULL;
+    voc_store *st = NULL;
+    voc_trends t = {0};
+    const char **prefixes = NULL;
+    if (voc_opts_parse(&o, s_export_options, argc - 1, argv + 1, &err)) {
+        status = voc_cli_fail("voc export trends", &err);
+        goto out;
+    }
+    if (voc_opts_help(o)) {
+        voc_opts_print_help(stdout, "voc export trends [--interval week] [--format csv|jsonl]",
+                            "Theme trends in long format for BI tools: one row per period and "
+                            "theme with count, share of the period's items and mean sentiment.",
+                            s_export_options);
+        status = VOC_EXIT_OK;
+        goto out;
+    }
+    voc_filter f;
+    const char *ivs = voc_opts_str(o, "interval"), *fmt = voc_opts_str(o, "format");
+    voc_interval iv = strcmp(ivs, "day") == 0     ? VOC_INTERVAL_DAY
+                      : strcmp(ivs, "month") == 0 ? VOC_INTERVAL_MONTH
+                                                  : VOC_INTERVAL_WEEK;
+    bool csv = strcmp(fmt, "csv") == 0;
+    if ((strcmp(ivs, "day") && strcmp(ivs, "week") && strcmp(ivs, "month")) ||
+        (!csv && strcmp(fmt, "jsonl")) || voc_opts_int(o, "top") < 0) {
+        fprintf(stderr, "voc export trends: --interval day|week|month, --format csv|jsonl\n");
+        status = VOC_EXIT_USAGE;
+        goto out;
+    }
+    if (voc_cli_filter(o, &f, &err)) {
+        status = voc_cli_fail("voc export trends", &err);
+        goto out;
+    }
+    const char *const *themes;
+    size_t nthemes = voc_opts_list(o, "theme", &themes);
+    if (nthemes) {
+        prefixes = voc_calloc(nthemes + 1, sizeof *prefixes);
+        for (size_t i = 0; i < nthemes; i++)
+            prefixes[i] = themes[i];
+    }
+    if (voc_cli_open_store(o, &st, &err) ||
+        voc_store_trends(st, &f, iv, prefixes, (size_t)voc_opts_int(o, "top"), &t, &err)) {
+        status = voc_cli_fail("voc export trends", &err);
+        goto out;
+    }
+    if (csv) printf("period,period_start,theme,count,share,sentiment\n");
+    char lab[32], ts[VOC_TIME_BUF];
+    for (size_t p = 0; p < t.period_count; p++) {
+        s_label(t.interval, t.period_start[p], lab, sizeof lab);
+        voc_time_format_date(t.period_start[p], ts);
+        for (size_t k = 0; k < t.theme_count; k++) {
+            size_t i = p * t.theme_count + k;
+            double share = s_value(&t, p, k, true);
+            bool has_sent = t.sentiment_n[i] > 0;
+            double sent = has_sent ? t.sentiment_sum[i] / (double)t.sentiment_n[i] : 0;
+            if (csv) {
+                printf("%s,%s,", lab, ts);
+                voc_cli_csv_field(stdout, t.themes[k]);
+                printf(",%lld,%.4f,", (long long)t.counts[i], share);
+                if (has_sent) printf("%.3f", sent);
+                putchar('\n');
+            } else {
+                cJSON *x = cJSON_CreateObject();
+                cJSON_AddStringToObject(x, "period", lab);
+                cJSON_AddStringToObject(x, "period_start", ts);
+                cJSON_AddStringToObject(x, "theme", t.themes[k]);
+                cJSON_AddNumberToObject(x, "count", (double)t.counts[i]);
+                cJSON_AddNumberToObject(x, "share", share);
+                if (has_sent)
+                    cJSON_AddNumberToObject(x, "sentiment", sent);
+                else
+                    cJSON_AddNullToObject(x, "sentiment");
+                char *s = cJSON_PrintUnformatted(x);
+                puts(s);
+                free(s);
+                cJSON_Delete(x);
+            }
+        }
+    }
+    status = VOC_EXIT_OK;
+out:
+    free(prefixes);
+    voc_trends_clear(&t);
+    voc_store_destroy(&st);
+    voc_opts_destroy(&o);
+    return status;
+}

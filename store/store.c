@@ -1414,6 +1414,8 @@ void voc_trends_clear(voc_trends *t)
     free(t->period_start);
     free(t->totals);
     free(t->counts);
+    free(t->sentiment_sum);
+    free(t->sentiment_n);
     memset(t, 0, sizeof *t);
 }
 
@@ -1533,6 +1535,10 @@ int voc_store_trends(voc_store *s, const voc_filter *f, voc_interval interval,
     sqlite3_finalize(st);
     st = NULL;
     out->counts = voc_calloc(out->period_count * out->theme_count + 1, sizeof *out->counts);
+    out->sentiment_sum =
+        voc_calloc(out->period_count * out->theme_count + 1, sizeof *out->sentiment_sum);
+    out->sentiment_n =
+        voc_calloc(out->period_count * out->theme_count + 1, sizeof *out->sentiment_n);
 
     /* Day rows into periods: totals, then theme counts. */
     for (int pass = 0; pass < 2; pass++) {
@@ -1541,8 +1547,9 @@ int voc_store_trends(voc_store *s, const voc_filter *f, voc_interval interval,
             pass == 0
                 ? "SELECT day, NULL, sum(items) FROM item_day WHERE day >= ?1 AND day < ?2" S_KS(
                       "") " GROUP BY day ORDER BY day"
-                : "SELECT day, theme, sum(items) FROM theme_day WHERE day >= ?1 AND"
-                  " day < ?2" S_KS("") " GROUP BY day, theme ORDER BY day",
+                : "SELECT day, theme, sum(items), sum(sentiment_sum), sum(sentiment_n) FROM"
+                  " theme_day WHERE day >= ?1 AND day < ?2" S_KS(
+                      "") " GROUP BY day, theme ORDER BY day",
             -1, &st, NULL);
         if (src != SQLITE_OK) {
             rc = s_db_err(s, src, err, "prepare trend rows");
@@ -1560,8 +1567,13 @@ int voc_store_trends(voc_store *s, const voc_filter *f, voc_interval interval,
                 continue;
             }
             const char *th = (const char *)sqlite3_column_text(st, 1);
-            for (size_t t = 0; t < out->theme_count; t++)
-                if (strcmp(out->themes[t], th) == 0) out->counts[pi * out->theme_count + t] += n;
+            for (size_t t = 0; t < out->theme_count; t++) {
+                if (strcmp(out->themes[t], th) != 0) continue;
+                size_t k = pi * out->theme_count + t;
+                out->counts[k] += n;
+                out->sentiment_sum[k] += sqlite3_column_double(st, 3);
+                out->sentiment_n[k] += sqlite3_column_int64(st, 4);
+            }
         }
         if (src != SQLITE_DONE) {
             rc = s_db_err(s, src, err, "trend rows");

@@ -167,8 +167,10 @@ typedef struct voc_trends {
     int64_t *period_start; /* epoch seconds, UTC; ISO weeks start on Monday */
     int64_t *totals;       /* items per period (tagged or not) */
     size_t theme_count;
-    char **themes;   /* ranked by items over the whole window */
-    int64_t *counts; /* period_count x theme_count, row-major by period */
+    char **themes;         /* ranked by items over the whole window */
+    int64_t *counts;       /* period_count x theme_count, row-major by period */
+    double *sentiment_sum; /* same shape: sum and count of tag sentiments */
+    int64_t *sentiment_n;
 } voc_trends;
 
 /* Count items per period and theme over f (whole UTC days: since is rounded

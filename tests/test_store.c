@@ -330,6 +330,33 @@ Test(store, rollups_match_raw_counts)
     }
     cr_assert_eq(voc_store_commit(s, &err), 0);
 
+    /* Trends agree with the rows: counts and tag sentiments per theme. */
+    voc_trends tr;
+    cr_assert_eq(voc_store_trends(s, &all, VOC_INTERVAL_WEEK, NULL, 0, &tr, &err), 0, "%s",
+                 err.msg);
+    for (size_t k = 0; k < tr.theme_count; k++) {
+        int64_t c = 0, sn = 0;
+        double ss = 0;
+        for (size_t p = 0; p < tr.period_count; p++) {
+            c += tr.counts[p * tr.theme_count + k];
+            sn += tr.sentiment_n[p * tr.theme_count + k];
+            ss += tr.sentiment_sum[p * tr.theme_count + k];
+        }
+        char sql[200];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM item_themes WHERE theme = '%s'",
+                 tr.themes[k]);
+        cr_assert_eq(c, s_scalar(sql), "%s", tr.themes[k]);
+        snprintf(sql, sizeof sql, "SELECT count(sentiment) FROM item_themes WHERE theme = '%s'",
+                 tr.themes[k]);
+        cr_assert_eq(sn, s_scalar(sql), "%s", tr.themes[k]);
+        snprintf(sql, sizeof sql,
+                 "SELECT CAST(round(coalesce(sum(sentiment), 0) * 1000) AS INTEGER) FROM"
+                 " item_themes WHERE theme = '%s'",
+                 tr.themes[k]);
+        cr_assert_eq((int64_t)llround(ss * 1000), s_scalar(sql), "%s", tr.themes[k]);
+    }
+    voc_trends_clear(&tr);
+
     int64_t windows[][2] = {{INT64_MIN, INT64_MAX},
                             {base, base + 7 * 86400},
                             {base + 3600, base + 5 * 86400 + 7200},
