@@ -39,8 +39,7 @@ int main(int argc, char **argv)
         return 0;
     }
     for (size_t i = 0; i < sizeof s_cmds / sizeof s_cmds[0]; i++)
-        if (strcmp(argv[1], s_cmds[i].name) == 0)
-            return s_cmds[i].run(argc - 1, argv + 1);
+        if (strcmp(argv[1], s_cmds[i].name) == 0) return s_cmds[i].run(argc - 1, argv + 1);
     fprintf(stderr, "voc-collect: unknown command '%s'\n\n", argv[1]);
     s_usage(stderr);
     return 2;

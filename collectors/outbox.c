@@ -99,30 +99,27 @@ int voc_outbox_open(voc_outbox **out, const char *path, bool durable, voc_err *e
         goto out;
     }
     for (int i = 0; i < S_NSTMT; i++) {
-        if (sqlite3_prepare_v3(ob->db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &ob->st[i],
-                               NULL) != SQLITE_OK) {
+        if (sqlite3_prepare_v3(ob->db, s_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &ob->st[i], NULL) !=
+            SQLITE_OK) {
             rc = s_err(ob, err, "prepare");
             goto out;
         }
     }
 out:
     free(lock_path);
-    if (rc)
-        voc_outbox_destroy(&ob);
+    if (rc) voc_outbox_destroy(&ob);
     *out = ob;
     return rc;
 }
 
 void voc_outbox_destroy(voc_outbox **self_p)
 {
-    if (!self_p || !*self_p)
-        return;
+    if (!self_p || !*self_p) return;
     voc_outbox *ob = *self_p;
     for (int i = 0; i < S_NSTMT; i++)
         sqlite3_finalize(ob->st[i]);
     sqlite3_close(ob->db);
-    if (ob->lock_fd >= 0)
-        close(ob->lock_fd); /* releases the flock */
+    if (ob->lock_fd >= 0) close(ob->lock_fd); /* releases the flock */
     free(ob);
     *self_p = NULL;
 }
@@ -146,8 +143,7 @@ int voc_outbox_commit(voc_outbox *ob, voc_err *err)
 
 void voc_outbox_rollback(voc_outbox *ob)
 {
-    if (!sqlite3_get_autocommit(ob->db))
-        sqlite3_exec(ob->db, "ROLLBACK", NULL, NULL, NULL);
+    if (!sqlite3_get_autocommit(ob->db)) sqlite3_exec(ob->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 int voc_outbox_put(voc_outbox *ob, const void *payload, size_t len, const char *origin,
@@ -186,22 +182,19 @@ int voc_outbox_read(voc_outbox *ob, int64_t after_id, size_t max_rows, size_t ma
     sqlite3_bind_int64(st, 2, (sqlite3_int64)max_rows);
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
         size_t len = (size_t)sqlite3_column_bytes(st, 1);
-        if (n > 0 && bytes + len > max_bytes)
-            break;
+        if (n > 0 && bytes + len > max_bytes) break;
         voc_grow((void **)&out, &cap, n + 1, sizeof *out);
         const void *blob = sqlite3_column_blob(st, 1);
         out[n].id = sqlite3_column_int64(st, 0);
         out[n].payload = voc_malloc(len + 1);
-        if (len)
-            memcpy(out[n].payload, blob, len);
+        if (len) memcpy(out[n].payload, blob, len);
         out[n].payload[len] = '\0';
         out[n].len = len;
         out[n].origin = voc_strdup((const char *)sqlite3_column_text(st, 2));
         n++;
         bytes += len;
     }
-    if (src != SQLITE_ROW && src != SQLITE_DONE)
-        rc = s_err(ob, err, "read");
+    if (src != SQLITE_ROW && src != SQLITE_DONE) rc = s_err(ob, err, "read");
     sqlite3_reset(st);
     if (rc) {
         voc_outbox_rows_free(out, n);

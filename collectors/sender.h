@@ -19,10 +19,10 @@ typedef struct voc_sender voc_sender;
 
 typedef struct voc_sender_config {
     const char *endpoint;
-    size_t batch_items;  /* default 500 */
-    size_t batch_bytes;  /* default 4 MiB */
-    size_t window;       /* batches in flight; default 8 */
-    int ack_timeout_ms;  /* default 10000; doubles per resend up to 60 s */
+    size_t batch_items;           /* default 500 */
+    size_t batch_bytes;           /* default 4 MiB */
+    size_t window;                /* batches in flight; default 8 */
+    int ack_timeout_ms;           /* default 10000; doubles per resend up to 60 s */
     const char *curve_server_key; /* key file with the processor's public key, or NULL */
     const char *curve_secret_key; /* our key pair file (voc keygen), with the above */
 } voc_sender_config;

@@ -29,8 +29,7 @@ static void s_setup(void)
 
 static void s_teardown(void)
 {
-    if (s_running)
-        vt_stop(&s_proc, SIGKILL, 5000);
+    if (s_running) vt_stop(&s_proc, SIGKILL, 5000);
     s_running = false;
     vt_rmtree(s_dir);
     free(s_dir);
@@ -42,8 +41,9 @@ static void s_start_processor(const char *endpoint)
 {
     char *bin = vt_bin("voc-processor");
     char *rules = vt_data("pipeline.rules.json");
-    char *argv[] = {bin, "--db", s_db, "--listen", (char *)endpoint, "--rules", rules,
-                    "--stats-interval", "1", NULL};
+    char *argv[] = {
+        bin, "--db", s_db, "--listen", (char *)endpoint, "--rules", rules, "--stats-interval",
+        "1", NULL};
     size_t before = 0;
     char *old = vt_read_file(s_log);
     if (old) {
@@ -83,16 +83,15 @@ static void s_stop_processor_cleanly(void)
 static int s_collect(const char *path, const char *endpoint, char **out, const char *const *extra)
 {
     char *bin = vt_bin("voc-collect");
-    char *argv[32] = {bin,     "file",   (char *)path, "--connect", (char *)endpoint,
-                      "--outbox", s_outbox, "--json", "--ack-timeout", "2000"};
+    char *argv[32] = {bin,        "file",   (char *)path, "--connect",     (char *)endpoint,
+                      "--outbox", s_outbox, "--json",     "--ack-timeout", "2000"};
     size_t n = 10;
     for (size_t i = 0; extra && extra[i]; i++)
         argv[n++] = (char *)extra[i];
     argv[n] = NULL;
     char *err = NULL;
     int st = vt_run(argv, 240000, out, &err);
-    if (st != 0)
-        fprintf(stderr, "voc-collect exited %d: %s\n", st, err ? err : "");
+    if (st != 0) fprintf(stderr, "voc-collect exited %d: %s\n", st, err ? err : "");
     free(err);
     free(bin);
     return st;
@@ -130,14 +129,10 @@ static char *s_write_corpus(const char *name, int n, int first)
         int i = first + k;
         char text[256] = "";
         strcat(text, "Customer ");
-        if (i % 3 == 0)
-            strcat(text, "wants a REFUND for last month. ");
-        if (i % 10 == 0)
-            strcat(text, "I was charged twice! ");
-        if (i % 5 == 0)
-            strcat(text, "The dashboard is slow. ");
-        if (i % 7 == 0)
-            strcat(text, "The agents were kind. ");
+        if (i % 3 == 0) strcat(text, "wants a REFUND for last month. ");
+        if (i % 10 == 0) strcat(text, "I was charged twice! ");
+        if (i % 5 == 0) strcat(text, "The dashboard is slow. ");
+        if (i % 7 == 0) strcat(text, "The agents were kind. ");
         strcat(text, "Thanks \xe2\x80\x94 caf\xc3\xa9.");
         fprintf(fp,
                 "{\"uid\":\"t-%d\",\"source\":\"test\",\"kind\":\"%s\",\"created_at\":"
@@ -178,8 +173,7 @@ static void s_check_top(int n)
         cJSON_ArrayForEach(row, arr)
         {
             const cJSON *t = cJSON_GetObjectItemCaseSensitive(row, "theme");
-            if (!cJSON_IsString(t) || strcmp(t->valuestring, want[w].theme))
-                continue;
+            if (!cJSON_IsString(t) || strcmp(t->valuestring, want[w].theme)) continue;
             found = true;
             cr_assert_eq((int)s_num(row, "items"), want[w].count, "%s", want[w].theme);
             cr_assert_float_eq(s_num(row, "share"), (double)want[w].count / n, 1e-9);
@@ -274,14 +268,14 @@ Test(pipeline, malformed_lines_are_dead_lettered_with_reasons)
         "{\"text\":\"nul \\u0000 inside\"}",
         "{\"text\":\"kind\",\"kind\":\"complaint\"}",
     };
-    const char *reasons[10] = {"not valid JSON",     "not valid JSON",  "must be a JSON object",
-                               "text: missing",      "text: empty",     "score: 14 is out of range",
-                               "created_at:",        "text: invalid UTF-8",
-                               "text: contains an escaped NUL", "kind: 'complaint'"};
+    const char *reasons[10] = {
+        "not valid JSON",   "not valid JSON",      "must be a JSON object",
+        "text: missing",    "text: empty",         "score: 14 is out of range",
+        "created_at:",      "text: invalid UTF-8", "text: contains an escaped NUL",
+        "kind: 'complaint'"};
     for (int i = 0; i < 100; i++) {
         fprintf(fp, "{\"uid\":\"good-%d\",\"text\":\"a refund for item %d\"}\n", i, i);
-        if (i % 10 == 4)
-            fprintf(fp, "%s\n", bad[i / 10]);
+        if (i % 10 == 4) fprintf(fp, "%s\n", bad[i / 10]);
     }
     fclose(fp);
     s_start_processor(s_ipc);
@@ -335,8 +329,8 @@ Test(pipeline, waits_for_processor_and_survives_its_crash)
     char out_path[512], err_path[512];
     snprintf(out_path, sizeof out_path, "%s/collect.out", s_dir);
     snprintf(err_path, sizeof err_path, "%s/collect.err", s_dir);
-    char *argv[] = {bin,         "file", path,   "--connect", s_ipc, "--outbox",      s_outbox,
-                    "--json",    "--batch", "100", "--window", "2", "--ack-timeout", "1000",
+    char *argv[] = {bin,      "file",    path,  "--connect", s_ipc, "--outbox",      s_outbox,
+                    "--json", "--batch", "100", "--window",  "2",   "--ack-timeout", "1000",
                     NULL};
     /* The collector starts before the processor exists. */
     vt_proc c;
@@ -386,21 +380,23 @@ Test(pipeline, csv_with_mapping_bom_crlf_and_quotes)
     fclose(fp);
     s_start_processor(s_ipc);
     char *out = NULL;
-    const char *extra[] = {"--kind", "nps", "--source", "helpdesk", "--map",
-                           "uid=Response ID,created_at=Date,score=NPS,text=Comment,attr:plan=Plan",
-                           NULL};
+    const char *extra[] = {
+        "--kind",   "nps",
+        "--source", "helpdesk",
+        "--map",    "uid=Response ID,created_at=Date,score=NPS,text=Comment,attr:plan=Plan",
+        NULL};
     cr_assert_eq(s_collect(path, s_ipc, &out, extra), 0);
     cJSON *sum = s_summary(out);
     cr_assert_eq(s_num(sum, "read"), 4);
     cr_assert_eq(s_num(sum, "stored"), 2);
     cr_assert_eq(s_num(sum, "rejected"), 2);
     const cJSON *rejects = cJSON_GetObjectItemCaseSensitive(sum, "rejects");
-    const char *o0 = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(rejects, 0), "origin")
-                         ->valuestring;
-    const char *o1 = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(rejects, 1), "origin")
-                         ->valuestring;
-    cr_assert_str_eq(o0, "tickets.csv:row 5", "row of the empty comment (R3)");
-    cr_assert_str_eq(o1, "tickets.csv:row 6", "row of the bad date (R4)");
+    const char *o0 =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(rejects, 0), "origin")->valuestring;
+    const char *o1 =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(rejects, 1), "origin")->valuestring;
+    cr_assert_str_eq(o0, "tickets.csv:row 4 (line 5)", "row of the empty comment (R3)");
+    cr_assert_str_eq(o1, "tickets.csv:row 5 (line 6)", "row of the bad date (R4)");
     cJSON_Delete(sum);
     free(out);
     cr_assert_eq(s_count("SELECT count(*) FROM items WHERE uid = 'helpdesk:R1' AND score = 3 AND "
