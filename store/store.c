@@ -5,6 +5,8 @@
  * database's PRAGMA user_version says how many have run. */
 #include "store/store.h"
 
+#include "store/rollup.h"
+
 #include "common/alloc.h"
 #include "common/vtime.h"
 
@@ -248,6 +250,12 @@ static const char *const s_migrations[] = {
     "  BEGIN INSERT INTO items_fts (items_fts, rowid, text, subject)"
     "   VALUES ('delete', OLD.id, OLD.text, OLD.subject);"
     "  INSERT INTO items_fts (rowid, text, subject) VALUES (NEW.id, NEW.text, NEW.subject); END;",
+    /* 6: the rollups are kept by the store's write path (store/rollup.c),
+     * which sums a transaction's changes and upserts each touched rollup
+     * row once at commit, instead of by a trigger per row. */
+    "DROP TRIGGER items_day_ins; DROP TRIGGER items_day_del;"
+    " DROP TRIGGER items_day_upd;"
+    " DROP TRIGGER themes_day_ins; DROP TRIGGER themes_day_del;",
 };
 
 #define S_NMIGRATIONS (sizeof s_migrations / sizeof s_migrations[0])
@@ -265,15 +273,18 @@ enum {
     S_SET_SENTIMENT,
     S_OLD_THEMES,
     S_STAMP_THEMES,
+    S_OLD_ITEM,
     S_NSTMT
 };
 
 static const char *const s_sql[S_NSTMT] = {
-    [S_FIND] = "SELECT id, content_hash, rule_set_id, created_at FROM items WHERE uid = ?1",
+    [S_FIND] = "SELECT id, content_hash, rule_set_id, created_at, kind, source, scale, score,"
+               " sentiment FROM items WHERE uid = ?1",
     [S_INSERT] = "INSERT INTO items (uid, source, kind, created_at, received_at, stored_at,"
                  " customer_id, account, score, scale, subject, text, sentiment, attrs,"
                  " content_hash, rule_set_id)"
-                 " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+                 " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
+                 " ON CONFLICT (uid) DO NOTHING",
     [S_UPDATE] = "UPDATE items SET source=?2, kind=?3, created_at=?4, received_at=?5,"
                  " stored_at=?6, customer_id=?7, account=?8, score=?9, scale=?10, subject=?11,"
                  " text=?12, sentiment=?13, attrs=?14, content_hash=?15, rule_set_id=?16"
@@ -291,9 +302,10 @@ static const char *const s_sql[S_NSTMT] = {
     /* Only a real change touches the column, so the rollup trigger fires
      * only then. */
     [S_SET_SENTIMENT] = "UPDATE items SET sentiment = ?2 WHERE id = ?1 AND sentiment IS NOT ?2",
-    [S_OLD_THEMES] = "SELECT theme, score, evidence, sentiment FROM item_themes WHERE item_id = ?1"
-                     " ORDER BY theme",
+    [S_OLD_THEMES] = "SELECT theme, score, evidence, sentiment, nps_score, created_at, kind,"
+                     " source FROM item_themes WHERE item_id = ?1 ORDER BY theme",
     [S_STAMP_THEMES] = "UPDATE item_themes SET rule_set_id = ?2 WHERE item_id = ?1",
+    [S_OLD_ITEM] = "SELECT created_at, kind, source, sentiment FROM items WHERE id = ?1",
 };
 
 struct voc_store {
@@ -301,6 +313,7 @@ struct voc_store {
     unsigned flags;
     sqlite3_stmt *st[S_NSTMT];
     char *path;
+    voc_rollup *roll; /* rollup deltas of the open transaction */
 };
 
 static int s_db_err(voc_store *s, int rc, voc_err *err, const char *what)
@@ -376,6 +389,7 @@ int voc_store_open(voc_store **out, const char *path, unsigned flags, voc_err *e
     voc_store *s = voc_calloc(1, sizeof *s);
     s->flags = flags;
     s->path = voc_strdup(path);
+    s->roll = voc_rollup_new();
     *out = NULL;
 
     if (flags & VOC_STORE_READONLY) {
@@ -444,6 +458,7 @@ void voc_store_destroy(voc_store **self_p)
     voc_store *s = *self_p;
     for (int i = 0; i < S_NSTMT; i++)
         sqlite3_finalize(s->st[i]);
+    voc_rollup_free(s->roll); /* its statements, before the connection */
     sqlite3_close(s->db);
     free(s->path);
     free(s);
@@ -462,14 +477,34 @@ int voc_store_begin(voc_store *s, voc_err *err)
 
 int voc_store_commit(voc_store *s, voc_err *err)
 {
-    int rc = s_exec(s, "COMMIT", err);
+    int rc = voc_rollup_flush(s->roll, s->db, err);
+    if (rc == 0) rc = s_exec(s, "COMMIT", err);
     if (rc) voc_store_rollback(s);
     return rc;
 }
 
 void voc_store_rollback(voc_store *s)
 {
+    voc_rollup_reset(s->roll);
     if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Writes outside a transaction of the caller's get one of their own, so
+ * their rollup deltas are applied with them. */
+static int s_auto_begin(voc_store *s, bool *own, voc_err *err)
+{
+    *own = sqlite3_get_autocommit(s->db) != 0;
+    return *own ? voc_store_begin(s, err) : 0;
+}
+
+static int s_auto_end(voc_store *s, bool own, int rc, voc_err *err)
+{
+    if (!own) return rc;
+    if (rc) {
+        voc_store_rollback(s);
+        return rc;
+    }
+    return voc_store_commit(s, err);
 }
 
 static void s_bind_text(sqlite3_stmt *st, int i, const char *v)
@@ -574,12 +609,96 @@ static int s_put_themes(voc_store *s, int64_t item_id, const voc_item *it, int64
         free(ev);
         int rc = s_step_done(s, st, err, "inserting theme");
         if (rc) return rc;
+        voc_rollup_theme(s->roll, it->created_at, it->themes[i].id, voc_kind_name(it->kind),
+                         it->source, +1, it->scale == VOC_SCALE_NPS ? it->score : -1,
+                         it->themes[i].has_sentiment, it->themes[i].sentiment);
     }
+    voc_rollup_tagged(s->roll, it->created_at, voc_kind_name(it->kind), it->source,
+                      it->theme_count > 0);
     return 0;
 }
 
+/* Take an item's theme rows out of the rollups (before they are deleted);
+ * *count receives how many there were. */
+static int s_unroll_themes(voc_store *s, int64_t item_id, size_t *count, voc_err *err)
+{
+    sqlite3_stmt *st = s->st[S_OLD_THEMES];
+    sqlite3_bind_int64(st, 1, item_id);
+    int src;
+    *count = 0;
+    int64_t created_at = 0;
+    char kind[32] = "", source[256] = "";
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        created_at = sqlite3_column_int64(st, 5);
+        snprintf(kind, sizeof kind, "%s", (const char *)sqlite3_column_text(st, 6));
+        snprintf(source, sizeof source, "%s", (const char *)sqlite3_column_text(st, 7));
+        voc_rollup_theme(s->roll, created_at, (const char *)sqlite3_column_text(st, 0), kind,
+                         source, -1,
+                         sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 4),
+                         sqlite3_column_type(st, 3) != SQLITE_NULL, sqlite3_column_double(st, 3));
+        (*count)++;
+    }
+    int rc = src == SQLITE_DONE ? 0 : s_db_err(s, src, err, "reading themes");
+    sqlite3_reset(st);
+    if (rc == 0 && *count) voc_rollup_tagged(s->roll, created_at, kind, source, -1);
+    return rc;
+}
+
+static void s_bind_item(sqlite3_stmt *st, const voc_item *it, const char *attrs, const char *hash,
+                        int64_t rule_set_id)
+{
+    s_bind_text(st, 1, it->uid);
+    s_bind_text(st, 2, it->source);
+    s_bind_text(st, 3, voc_kind_name(it->kind));
+    sqlite3_bind_int64(st, 4, it->created_at);
+    sqlite3_bind_int64(st, 5, it->received_at);
+    sqlite3_bind_int64(st, 6, voc_time_now());
+    s_bind_text(st, 7, it->customer_id);
+    s_bind_text(st, 8, it->account);
+    if (it->scale != VOC_SCALE_NONE) {
+        sqlite3_bind_int(st, 9, it->score);
+        s_bind_text(st, 10, voc_scale_name(it->scale));
+    }
+    s_bind_text(st, 11, it->subject);
+    sqlite3_bind_text(st, 12, it->text, (int)it->text_len, SQLITE_STATIC);
+    if (it->has_sentiment) sqlite3_bind_double(st, 13, it->sentiment);
+    s_bind_text(st, 14, attrs);
+    s_bind_text(st, 15, hash);
+    if (rule_set_id) sqlite3_bind_int64(st, 16, rule_set_id);
+}
+
+static int s_put_existing(voc_store *s, const voc_item *it, int64_t rule_set_id,
+                          voc_put_result *result, voc_err *err);
+
+/* A new uid is inserted at once (the common case: one b-tree probe, the
+ * UNIQUE check's own); a uid already stored takes the longer path. */
 int voc_store_put_item(voc_store *s, const voc_item *it, int64_t rule_set_id,
                        voc_put_result *result, voc_err *err)
+{
+    bool own;
+    int rc = s_auto_begin(s, &own, err);
+    if (rc) return rc;
+    char hash[17];
+    voc_item_content_hash(it, hash);
+    char *attrs = s_attrs_json(it);
+    sqlite3_stmt *st = s->st[S_INSERT];
+    s_bind_item(st, it, attrs, hash, rule_set_id);
+    rc = s_step_done(s, st, err, "inserting item");
+    free(attrs);
+    if (rc == 0 && sqlite3_changes(s->db) == 1) {
+        voc_rollup_item(s->roll, it->created_at, voc_kind_name(it->kind), it->source, +1,
+                        it->scale == VOC_SCALE_NPS ? it->score : -1, it->has_sentiment,
+                        it->sentiment);
+        rc = s_put_themes(s, sqlite3_last_insert_rowid(s->db), it, rule_set_id, err);
+        if (rc == 0) *result = VOC_PUT_INSERTED;
+    } else if (rc == 0) {
+        rc = s_put_existing(s, it, rule_set_id, result, err);
+    }
+    return s_auto_end(s, own, rc, err);
+}
+
+static int s_put_existing(voc_store *s, const voc_item *it, int64_t rule_set_id,
+                          voc_put_result *result, voc_err *err)
 {
     int rc = 0;
     char hash[17];
@@ -599,11 +718,24 @@ int voc_store_put_item(voc_store *s, const voc_item *it, int64_t rule_set_id,
         it = &copy;
     }
     voc_item_content_hash(it, hash);
+    /* the stored row's place in the rollups, to take out if it changes */
+    int64_t old_created = 0;
+    char old_kind[32] = "", old_source[256] = "";
+    int old_nps = -1;
+    bool old_has_sent = false;
+    double old_sent = 0;
     if (src == SQLITE_ROW) {
         exists = true;
         item_id = sqlite3_column_int64(st, 0);
         const char *old = (const char *)sqlite3_column_text(st, 1);
         same = old && strcmp(old, hash) == 0 && sqlite3_column_int64(st, 2) == rule_set_id;
+        old_created = sqlite3_column_int64(st, 3);
+        snprintf(old_kind, sizeof old_kind, "%s", (const char *)sqlite3_column_text(st, 4));
+        snprintf(old_source, sizeof old_source, "%s", (const char *)sqlite3_column_text(st, 5));
+        const char *scale = (const char *)sqlite3_column_text(st, 6);
+        if (scale && strcmp(scale, "nps") == 0) old_nps = sqlite3_column_int(st, 7);
+        old_has_sent = sqlite3_column_type(st, 8) != SQLITE_NULL;
+        old_sent = sqlite3_column_double(st, 8);
     } else if (src != SQLITE_DONE) {
         rc = s_db_err(s, src, err, "looking up uid");
     }
@@ -617,32 +749,21 @@ int voc_store_put_item(voc_store *s, const voc_item *it, int64_t rule_set_id,
 
     attrs = s_attrs_json(it);
     st = s->st[exists ? S_UPDATE : S_INSERT];
-    s_bind_text(st, 1, it->uid);
-    s_bind_text(st, 2, it->source);
-    s_bind_text(st, 3, voc_kind_name(it->kind));
-    sqlite3_bind_int64(st, 4, it->created_at);
-    sqlite3_bind_int64(st, 5, it->received_at);
-    sqlite3_bind_int64(st, 6, voc_time_now());
-    s_bind_text(st, 7, it->customer_id);
-    s_bind_text(st, 8, it->account);
-    if (it->scale != VOC_SCALE_NONE) {
-        sqlite3_bind_int(st, 9, it->score);
-        s_bind_text(st, 10, voc_scale_name(it->scale));
-    }
-    s_bind_text(st, 11, it->subject);
-    sqlite3_bind_text(st, 12, it->text, (int)it->text_len, SQLITE_STATIC);
-    if (it->has_sentiment) sqlite3_bind_double(st, 13, it->sentiment);
-    s_bind_text(st, 14, attrs);
-    s_bind_text(st, 15, hash);
-    if (rule_set_id) sqlite3_bind_int64(st, 16, rule_set_id);
+    s_bind_item(st, it, attrs, hash, rule_set_id);
     if ((rc = s_step_done(s, st, err, exists ? "updating item" : "inserting item"))) goto out;
     if (exists) {
+        voc_rollup_item(s->roll, old_created, old_kind, old_source, -1, old_nps, old_has_sent,
+                        old_sent);
+        size_t old_themes;
+        if ((rc = s_unroll_themes(s, item_id, &old_themes, err))) goto out;
         st = s->st[S_DEL_THEMES];
         sqlite3_bind_int64(st, 1, item_id);
         if ((rc = s_step_done(s, st, err, "replacing themes"))) goto out;
     } else {
         item_id = sqlite3_last_insert_rowid(s->db);
     }
+    voc_rollup_item(s->roll, it->created_at, voc_kind_name(it->kind), it->source, +1,
+                    it->scale == VOC_SCALE_NPS ? it->score : -1, it->has_sentiment, it->sentiment);
     if ((rc = s_put_themes(s, item_id, it, rule_set_id, err))) goto out;
     *result = exists ? VOC_PUT_UPDATED : VOC_PUT_INSERTED;
 out:
@@ -1331,10 +1452,25 @@ static int s_same_themes(voc_store *s, int64_t item_id, const voc_item *it, bool
     return rc;
 }
 
-int voc_store_set_analysis(voc_store *s, int64_t item_id, const voc_item *it, int64_t rule_set_id,
-                           voc_err *err)
+static int s_set_analysis(voc_store *s, int64_t item_id, const voc_item *it, int64_t rule_set_id,
+                          voc_err *err)
 {
-    sqlite3_stmt *st = s->st[S_SET_ANALYSIS];
+    sqlite3_stmt *st = s->st[S_OLD_ITEM];
+    sqlite3_bind_int64(st, 1, item_id);
+    int src = sqlite3_step(st);
+    if (src != SQLITE_ROW) {
+        int rc = src == SQLITE_DONE
+                     ? voc_err_set(err, VOC_ENOTFOUND, "item %lld is gone", (long long)item_id)
+                     : s_db_err(s, src, err, "reading item");
+        sqlite3_reset(st);
+        return rc;
+    }
+    voc_rollup_sentiment(
+        s->roll, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+        (const char *)sqlite3_column_text(st, 2), sqlite3_column_type(st, 3) != SQLITE_NULL,
+        sqlite3_column_double(st, 3), it->has_sentiment, it->sentiment);
+    sqlite3_reset(st);
+    st = s->st[S_SET_ANALYSIS];
     sqlite3_bind_int64(st, 1, item_id);
     if (rule_set_id) sqlite3_bind_int64(st, 2, rule_set_id);
     int rc = s_step_done(s, st, err, "updating item analysis");
@@ -1344,7 +1480,7 @@ int voc_store_set_analysis(voc_store *s, int64_t item_id, const voc_item *it, in
     if (it->has_sentiment) sqlite3_bind_double(st, 2, it->sentiment);
     if ((rc = s_step_done(s, st, err, "updating sentiment"))) return rc;
     /* Most retags change nothing for most items: then only the version
-     * stamp moves, and the rollup triggers stay idle. */
+     * stamp moves and the rollups are left alone. */
     bool same;
     if ((rc = s_same_themes(s, item_id, it, &same, err))) return rc;
     if (same) {
@@ -1353,10 +1489,21 @@ int voc_store_set_analysis(voc_store *s, int64_t item_id, const voc_item *it, in
         if (rule_set_id) sqlite3_bind_int64(st, 2, rule_set_id);
         return s_step_done(s, st, err, "stamping themes");
     }
+    size_t old_themes;
+    if ((rc = s_unroll_themes(s, item_id, &old_themes, err))) return rc;
     st = s->st[S_DEL_THEMES];
     sqlite3_bind_int64(st, 1, item_id);
     if ((rc = s_step_done(s, st, err, "deleting themes"))) return rc;
     return s_put_themes(s, item_id, it, rule_set_id, err);
+}
+
+int voc_store_set_analysis(voc_store *s, int64_t item_id, const voc_item *it, int64_t rule_set_id,
+                           voc_err *err)
+{
+    bool own;
+    int rc = s_auto_begin(s, &own, err);
+    if (rc) return rc;
+    return s_auto_end(s, own, s_set_analysis(s, item_id, it, rule_set_id, err), err);
 }
 
 void voc_count_rows_free(voc_count_row *rows, size_t count)

@@ -23,7 +23,7 @@ enum {
     VOC_STORE_READONLY = 1 << 0, /* open for queries only; never migrates */
 };
 
-#define VOC_STORE_SCHEMA_VERSION 5
+#define VOC_STORE_SCHEMA_VERSION 6
 
 /* Open (creating and migrating when writable) the database at path. The file
  * is created mode 0600. Caller owns *out; free with voc_store_destroy.
