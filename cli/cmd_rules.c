@@ -312,7 +312,27 @@ static const voc_opt s_eval_opts[] = {
 typedef struct s_counts {
     const char *id;
     int64_t tp, fp, fn;
+    bool labeled; /* the theme or one of its sub-themes occurs in the labels */
+    bool scored;  /* see s_mark_scored */
 } s_counts;
+
+/* A theme is scored unless the labels never name it while they do name an
+ * ancestor: a set labeled with top-level themes only then evaluates a rule
+ * set with sub-themes fairly (the sub-themes count through their parent). */
+static void s_mark_scored(s_counts *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        c[i].scored = true;
+        if (c[i].labeled) continue;
+        size_t il = strlen(c[i].id);
+        for (size_t k = 0; k < n; k++) {
+            size_t kl = strlen(c[k].id);
+            if (k != i && c[k].labeled && kl < il && c[i].id[kl] == '.' &&
+                strncmp(c[i].id, c[k].id, kl) == 0)
+                c[i].scored = false;
+        }
+    }
+}
 
 typedef struct s_miss {
     size_t line;
@@ -365,7 +385,9 @@ static int s_eval(int argc, char **argv)
         voc_opts_print_help(stdout, "voc rules eval FILE --labeled LABELED.jsonl",
                             "Measure a rule set against labeled examples: precision, recall and "
                             "F1 per theme, micro and macro averages, and the worst false "
-                            "positives and negatives. A labeled sub-theme implies its parent.",
+                            "positives and negatives. A labeled sub-theme implies its parent; "
+                            "sub-themes the labels never name while they name the parent "
+                            "count through the parent only.",
                             s_eval_opts);
         status = VOC_EXIT_OK;
         goto out;
@@ -435,6 +457,7 @@ static int s_eval(int argc, char **argv)
             }
         }
         for (size_t i = 0; i < nthemes; i++) {
+            if (s_has(want, nwant, c[i].id)) c[i].labeled = true;
             const voc_item_theme *got = NULL;
             for (size_t t = 0; t < it.theme_count; t++)
                 if (strcmp(it.themes[t].id, c[i].id) == 0) got = &it.themes[t];
@@ -459,10 +482,25 @@ static int s_eval(int argc, char **argv)
         fprintf(stderr, "voc rules eval: %zu labels in all are not themes of the rule set\n",
                 unknown);
 
+    s_mark_scored(c, nthemes);
+    {
+        size_t keep = 0;
+        for (size_t i = 0; i < nmiss; i++) {
+            long k = voc_rules_theme_index(r, miss[i].theme);
+            if (k >= 0 && !c[k].scored) {
+                free(miss[i].theme);
+                free(miss[i].text);
+            } else {
+                miss[keep++] = miss[i];
+            }
+        }
+        nmiss = keep;
+    }
     int64_t TP = 0, FP = 0, FN = 0;
     double sp = 0, sr = 0, sf = 0;
     size_t nmacro = 0;
     for (size_t i = 0; i < nthemes; i++) {
+        if (!c[i].scored) continue;
         TP += c[i].tp;
         FP += c[i].fp;
         FN += c[i].fn;
@@ -475,8 +513,7 @@ static int s_eval(int argc, char **argv)
         }
     }
     double mp = s_div(TP, TP + FP), mr = s_div(TP, TP + FN);
-    if (nmiss)
-        qsort(miss, nmiss, sizeof *miss, s_miss_cmp);
+    if (nmiss) qsort(miss, nmiss, sizeof *miss, s_miss_cmp);
     long long show = voc_opts_int(o, "show");
     bool json = strcmp(voc_opts_str(o, "format"), "json") == 0;
     if (json) {
@@ -484,7 +521,7 @@ static int s_eval(int argc, char **argv)
         cJSON_AddNumberToObject(res, "examples", (double)examples);
         cJSON *arr = cJSON_AddArrayToObject(res, "themes");
         for (size_t i = 0; i < nthemes; i++) {
-            if (!c[i].tp && !c[i].fp && !c[i].fn) continue;
+            if (!c[i].scored || (!c[i].tp && !c[i].fp && !c[i].fn)) continue;
             double pr = s_div(c[i].tp, c[i].tp + c[i].fp), rc = s_div(c[i].tp, c[i].tp + c[i].fn);
             cJSON *x = cJSON_CreateObject();
             cJSON_AddStringToObject(x, "id", c[i].id);
@@ -524,7 +561,7 @@ static int s_eval(int argc, char **argv)
         printf("%zu labeled examples\n\n%-30s %5s %5s %5s %9s %7s %6s\n", examples, "THEME", "TP",
                "FP", "FN", "PRECISION", "RECALL", "F1");
         for (size_t i = 0; i < nthemes; i++) {
-            if (!c[i].tp && !c[i].fp && !c[i].fn) continue;
+            if (!c[i].scored || (!c[i].tp && !c[i].fp && !c[i].fn)) continue;
             double pr = s_div(c[i].tp, c[i].tp + c[i].fp), rc = s_div(c[i].tp, c[i].tp + c[i].fn);
             printf("%-30s %5lld %5lld %5lld %9.3f %7.3f %6.3f\n", c[i].id, (long long)c[i].tp,
                    (long long)c[i].fp, (long long)c[i].fn, pr, rc, s_f1(pr, rc));
