@@ -60,10 +60,8 @@ void voc_item_init(voc_item *it)
     memset(it, 0, sizeof *it);
 }
 
-void voc_item_clear_analysis(voc_item *it)
+void voc_item_clear_themes(voc_item *it)
 {
-    free(it->tokens);
-    free(it->token_arena);
     for (size_t i = 0; i < it->theme_count; i++) {
         voc_item_theme *t = &it->themes[i];
         for (size_t k = 0; k < t->evidence_count; k++)
@@ -72,11 +70,18 @@ void voc_item_clear_analysis(voc_item *it)
         free(t->id);
     }
     free(it->themes);
+    it->themes = NULL;
+    it->theme_count = 0;
+}
+
+void voc_item_clear_analysis(voc_item *it)
+{
+    free(it->tokens);
+    free(it->token_arena);
+    voc_item_clear_themes(it);
     it->tokens = NULL;
     it->token_arena = NULL;
     it->token_count = it->token_arena_len = 0;
-    it->themes = NULL;
-    it->theme_count = 0;
     it->sentiment = 0;
     it->has_sentiment = false;
 }

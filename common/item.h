@@ -45,8 +45,20 @@ typedef struct voc_token {
     uint32_t end;
     uint32_t norm;
     uint32_t stem;
-    uint32_t flags; /* VOC_TOKEN_* */
+    uint32_t flags;     /* VOC_TOKEN_* */
+    uint32_t stem_hash; /* voc_stem_hash of the stem, for keyword lookup */
 } voc_token;
+
+/* FNV-1a of a stem, as tokens carry it. */
+static inline uint32_t voc_stem_hash(const char *s, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
 
 enum { VOC_TOKEN_STOP = 1 << 0, VOC_TOKEN_NUMBER = 1 << 1 };
 
@@ -70,11 +82,11 @@ typedef struct voc_item {
     char *uid;
     char *source;
     voc_kind kind;
-    int64_t created_at;  /* seconds since the epoch, UTC */
-    int64_t received_at; /* when a collector first saw it */
+    int64_t created_at;     /* seconds since the epoch, UTC */
+    int64_t received_at;    /* when a collector first saw it */
     bool created_defaulted; /* created_at was absent and set to received_at */
-    char *customer_id;   /* NULL when unknown */
-    char *account;       /* NULL when unknown */
+    char *customer_id;      /* NULL when unknown */
+    char *account;          /* NULL when unknown */
     voc_attr *attrs;
     size_t attr_count;
     voc_scale scale;
@@ -148,6 +160,8 @@ voc_item_theme *voc_item_add_theme(voc_item *it, const char *id, double score);
 void voc_item_theme_add_evidence(voc_item_theme *t, const char *rule, uint32_t start, uint32_t end);
 /* Drop the analysis fields (tokens, themes, sentiment). */
 void voc_item_clear_analysis(voc_item *it);
+/* Drop only the themes (keep the tokens). */
+void voc_item_clear_themes(voc_item *it);
 
 const char *voc_kind_name(voc_kind k);
 /* Parse "survey", "nps", "ticket", "review", "other". Returns 0 or VOC_EINVAL. */

@@ -1,6 +1,8 @@
 /* utf8.c: strict UTF-8 validation (see utf8.h). */
 #include "common/utf8.h"
 
+#include <string.h>
+
 int voc_utf8_decode(const unsigned char *s, size_t len, int32_t *cp)
 {
     unsigned char c = s[0];
@@ -25,6 +27,14 @@ bool voc_utf8_valid(const char *str, size_t len, size_t *bad_at)
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
     while (i < len) {
+        /* ASCII runs, eight bytes at a time */
+        while (i + 8 <= len) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (w & 0x8080808080808080ull) break;
+            i += 8;
+        }
+        if (i >= len) break;
         unsigned char c = s[i];
         if (c < 0x80) {
             i++;
@@ -44,22 +54,18 @@ bool voc_utf8_valid(const char *str, size_t len, size_t *bad_at)
         } else {
             goto bad;
         }
-        if (i + (size_t)n > len)
-            goto bad;
+        if (i + (size_t)n > len) goto bad;
         uint32_t v = c & (0x3F >> (n - 1));
         for (int k = 1; k < n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                goto bad;
+            if ((s[i + k] & 0xC0) != 0x80) goto bad;
             v = (v << 6) | (s[i + k] & 0x3F);
         }
-        if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-            goto bad;
+        if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) goto bad;
         i += (size_t)n;
     }
     return true;
 bad:
-    if (bad_at)
-        *bad_at = i;
+    if (bad_at) *bad_at = i;
     return false;
 }
 
@@ -78,7 +84,6 @@ size_t voc_utf8_count(const char *s, size_t len)
 {
     size_t n = 0;
     for (size_t i = 0; i < len; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
-            n++;
+        if (((unsigned char)s[i] & 0xC0) != 0x80) n++;
     return n;
 }

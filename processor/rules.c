@@ -72,7 +72,8 @@ typedef struct s_kwref {
 } s_kwref;
 
 typedef struct s_kwslot {
-    char *stem; /* first stem; NULL = empty slot */
+    char *stem;    /* first stem; NULL = empty slot */
+    uint32_t hash; /* voc_stem_hash */
     s_kwref *refs;
     size_t ref_count;
     size_t ref_cap;
@@ -96,6 +97,7 @@ struct voc_rules {
     size_t keyword_total;
     s_kwslot *kwindex; /* open addressing on first stem */
     size_t kwindex_cap;
+    uint64_t kw_bloom[64]; /* bit (hash >> 20) & 4095 set for every first stem */
     bool jit;
     hs_database_t *hs_db; /* prefilter over every pattern it accepts; may be NULL */
     size_t pattern_total;
@@ -132,23 +134,17 @@ static int s_check_keys(const cJSON *obj, const char *const *known, const char *
     return 0;
 }
 
-static uint64_t s_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
-static s_kwslot *s_kwindex_find(const voc_rules *r, const char *stem)
+/* Most words of a text start no keyword: a 4096-bit filter on the stem's
+ * hash turns most of them away before the table is probed. */
+static s_kwslot *s_kwindex_find(const voc_rules *r, const char *stem, uint32_t h)
 {
     if (!r->kwindex_cap) return NULL;
+    unsigned b = (h >> 20) & 4095;
+    if (!(r->kw_bloom[b >> 6] & (1ull << (b & 63)))) return NULL;
     size_t mask = r->kwindex_cap - 1;
-    for (size_t i = s_hash(stem) & mask;; i = (i + 1) & mask) {
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
         s_kwslot *s = &r->kwindex[i];
-        if (!s->stem || strcmp(s->stem, stem) == 0) return s;
+        if (!s->stem || (s->hash == h && strcmp(s->stem, stem) == 0)) return s;
     }
 }
 
@@ -162,8 +158,15 @@ static void s_kwindex_build(voc_rules *r)
     for (size_t t = 0; t < r->theme_count; t++) {
         const s_theme *th = &r->themes[t];
         for (size_t k = 0; k < th->keyword_count; k++) {
-            s_kwslot *slot = s_kwindex_find(r, th->keywords[k].stems[0]);
-            if (!slot->stem) slot->stem = voc_strdup(th->keywords[k].stems[0]);
+            const char *first = th->keywords[k].stems[0];
+            uint32_t h = voc_stem_hash(first, strlen(first));
+            unsigned b = (h >> 20) & 4095;
+            r->kw_bloom[b >> 6] |= 1ull << (b & 63);
+            s_kwslot *slot = s_kwindex_find(r, first, h);
+            if (!slot->stem) {
+                slot->stem = voc_strdup(first);
+                slot->hash = h;
+            }
             voc_grow((void **)&slot->refs, &slot->ref_cap, slot->ref_count + 1, sizeof *slot->refs);
             slot->refs[slot->ref_count++] = (s_kwref){(uint32_t)t, (uint32_t)k};
         }
@@ -866,8 +869,6 @@ struct voc_matcher {
     uint32_t *touched; /* themes touched for the current item */
     size_t touched_count;
     uint8_t *kw_seen; /* per keyword, over all themes */
-    size_t *content;  /* indices of non-stop tokens */
-    size_t content_cap;
     hs_scratch_t *hs_scratch;
     uint8_t *cand;       /* per pattern gid: the prefilter saw a possible match */
     uint32_t *cand_list; /* the gids set in cand */
@@ -941,7 +942,6 @@ void voc_matcher_destroy(voc_matcher **self_p)
     free(m->state);
     free(m->touched);
     free(m->kw_seen);
-    free(m->content);
     free(m->cand);
     free(m->cand_list);
     if (m->hs_scratch) hs_free_scratch(m->hs_scratch);
@@ -970,7 +970,9 @@ static int s_match(voc_matcher *m, const s_theme *th, const char *kind, size_t i
                    const s_pattern *p, const voc_item *it, uint32_t *start, uint32_t *end)
 {
     if (m->use_cand && p->prefilter && !m->cand[p->gid]) return 0;
-    int rc = pcre2_match(p->code, (PCRE2_SPTR)it->text, it->text_len, 0, 0, m->md, m->mctx);
+    /* the text was found valid UTF-8 before the prefilter ran */
+    uint32_t opts = m->use_cand ? PCRE2_NO_UTF_CHECK : 0;
+    int rc = pcre2_match(p->code, (PCRE2_SPTR)it->text, it->text_len, 0, opts, m->md, m->mctx);
     if (rc >= 0) {
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
         *start = (uint32_t)ov[0];
@@ -1062,35 +1064,44 @@ static void s_run_patterns(voc_matcher *m, const voc_item *it, size_t t)
     }
 }
 
+/* The next token after i that is not a stop word, or count. */
+static size_t s_next_content(const voc_item *it, size_t i)
+{
+    for (i++; i < it->token_count && (it->tokens[i].flags & VOC_TOKEN_STOP); i++) {
+    }
+    return i;
+}
+
 static void s_match_keywords(voc_matcher *m, voc_item *it)
 {
     const voc_rules *r = m->rules;
     if (!r->keyword_total) return;
-    size_t nc = 0;
-    voc_grow((void **)&m->content, &m->content_cap, it->token_count + 1, sizeof *m->content);
-    for (size_t i = 0; i < it->token_count; i++)
-        if (!(it->tokens[i].flags & VOC_TOKEN_STOP)) m->content[nc++] = i;
     memset(m->kw_seen, 0, r->keyword_total);
-    for (size_t c = 0; c < nc; c++) {
-        const voc_token *tk = &it->tokens[m->content[c]];
-        const s_kwslot *slot = s_kwindex_find(r, it->token_arena + tk->stem);
+    for (size_t i = 0; i < it->token_count; i++) {
+        const voc_token *tk = &it->tokens[i];
+        unsigned b = (tk->stem_hash >> 20) & 4095;
+        if ((tk->flags & VOC_TOKEN_STOP) || !(r->kw_bloom[b >> 6] & (1ull << (b & 63)))) continue;
+        const s_kwslot *slot = s_kwindex_find(r, it->token_arena + tk->stem, tk->stem_hash);
         if (!slot || !slot->stem) continue;
         for (size_t j = 0; j < slot->ref_count; j++) {
             size_t t = slot->refs[j].theme;
             const s_theme *th = &r->themes[t];
             const s_keyword *kw = &th->keywords[slot->refs[j].keyword];
             size_t g = th->keyword_base + slot->refs[j].keyword;
-            if (m->kw_seen[g] || c + kw->stem_count > nc) continue;
+            if (m->kw_seen[g]) continue;
+            /* a phrase: its other stems on the following content words */
+            size_t last = i;
             bool ok = true;
-            for (size_t s = 1; s < kw->stem_count && ok; s++)
-                ok =
-                    strcmp(it->token_arena + it->tokens[m->content[c + s]].stem, kw->stems[s]) == 0;
+            for (size_t s = 1; s < kw->stem_count && ok; s++) {
+                last = s_next_content(it, last);
+                ok = last < it->token_count &&
+                     strcmp(it->token_arena + it->tokens[last].stem, kw->stems[s]) == 0;
+            }
             if (!ok || !s_active(m, it, t)) continue;
             m->kw_seen[g] = 1;
             s_state *st = &m->state[t];
             st->score += kw->weight;
-            const voc_token *last = &it->tokens[m->content[c + kw->stem_count - 1]];
-            s_add_hit(st, voc_asprintf("keyword:%s", kw->word), tk->start, last->end);
+            s_add_hit(st, voc_asprintf("keyword:%s", kw->word), tk->start, it->tokens[last].end);
         }
     }
 }

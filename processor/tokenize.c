@@ -55,6 +55,7 @@ static const char *const s_english_stop[] = {
 typedef struct s_cache_slot {
     uint8_t word_len; /* 0: empty */
     uint8_t stem_len;
+    uint32_t stem_hash;
     char word[S_CACHE_WORD];
     char stem[S_CACHE_WORD];
 } s_cache_slot;
@@ -188,11 +189,14 @@ void voc_tokenizer_stem(voc_tokenizer *t, const char *word, size_t len, char *ou
     out[n] = '\0';
 }
 
-static size_t s_stem_cached(voc_tokenizer *t, const char *w, size_t len, char *out, size_t cap)
+static size_t s_stem_cached(voc_tokenizer *t, const char *w, size_t len, char *out, size_t cap,
+                            uint32_t *stem_hash)
 {
     if (len >= S_CACHE_WORD) {
         voc_tokenizer_stem(t, w, len, out, cap);
-        return strlen(out);
+        size_t sl = strlen(out);
+        *stem_hash = voc_stem_hash(out, sl);
+        return sl;
     }
     uint64_t h = 1469598103934665603ULL;
     for (size_t i = 0; i < len; i++) {
@@ -203,17 +207,20 @@ static size_t s_stem_cached(voc_tokenizer *t, const char *w, size_t len, char *o
     if (c->word_len == len && memcmp(c->word, w, len) == 0) {
         memcpy(out, c->stem, c->stem_len);
         out[c->stem_len] = '\0';
+        *stem_hash = c->stem_hash;
         t->cache_hits++;
         return c->stem_len;
     }
     t->cache_misses++;
     voc_tokenizer_stem(t, w, len, out, cap);
     size_t sl = strlen(out);
+    *stem_hash = voc_stem_hash(out, sl);
     if (sl < S_CACHE_WORD) {
         c->word_len = (uint8_t)len;
         memcpy(c->word, w, len);
         c->stem_len = (uint8_t)sl;
         memcpy(c->stem, out, sl);
+        c->stem_hash = *stem_hash;
     }
     return sl;
 }
@@ -315,10 +322,11 @@ int voc_tokenize_text(voc_tokenizer *t, const char *text, size_t len, voc_token 
         if (s_stop_lookup(t, t->word.data, t->word.len)) tok->flags |= VOC_TOKEN_STOP;
         if (all_digits) {
             tok->stem = tok->norm;
+            tok->stem_hash = voc_stem_hash(t->word.data, t->word.len);
             continue;
         }
         char stem[S_STEM_MAX * 4 + 1];
-        size_t sl = s_stem_cached(t, t->word.data, t->word.len, stem, sizeof stem);
+        size_t sl = s_stem_cached(t, t->word.data, t->word.len, stem, sizeof stem, &tok->stem_hash);
         if (sl == t->word.len && memcmp(stem, t->word.data, sl) == 0) {
             tok->stem = tok->norm;
         } else {
