@@ -71,4 +71,13 @@ unsigned char *voc_base64_decode(const char *s, size_t len, size_t *out_len);
 /* Lower-case hex of bytes into out (2*len+1). */
 void voc_hex(const unsigned char *bytes, size_t len, char *out);
 
+/* Plain text of an HTML fragment (Intercom message bodies): tags removed,
+ * script and style content and comments dropped, <br> a line break, block
+ * elements (p, div, li, h1-h6, ...) paragraph breaks, entities decoded
+ * (&amp; &lt; &gt; &quot; &apos; &#39; &nbsp; and numeric ones; an unknown
+ * one is kept as written), runs of spaces collapsed, at most one blank line
+ * in a row, no leading or trailing whitespace. html must be valid UTF-8;
+ * the result is too. Caller owns; free with free(). */
+char *voc_html_to_text(const char *html, size_t len);
+
 #endif

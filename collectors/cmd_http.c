@@ -547,6 +547,12 @@ static enum MHD_Result s_webhook(s_server *sv, struct MHD_Connection *c, s_reque
         s_count_reject(sv, why.msg);
         return s_error(c, 400, "%s", why.msg);
     }
+    if (items.count == 0) {
+        /* A ping, a score without a comment yet, an event about something
+         * else: acknowledged, nothing to keep. */
+        voc_item_list_clear(&items);
+        return s_respond(c, 200, "application/json", voc_strdup("{\"accepted\":0,\"uids\":[]}"));
+    }
     s_batch out = {0};
     cJSON *res = cJSON_CreateObject(), *uids = cJSON_AddArrayToObject(res, "uids");
     for (size_t i = 0; i < items.count; i++) {

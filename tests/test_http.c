@@ -1,7 +1,8 @@
 /* test_http.c: voc-collect http end to end: the real collector on a real
  * TCP port, the real processor and database, requests written byte by byte
  * over sockets (so the tests can also misbehave: huge headers, lying
- * Content-Length, a client that trickles). */
+ * Content-Length, a client that trickles), and vendor webhooks posted as
+ * the saved, signed deliveries in tests/data/webhooks/. */
 #include "tests/support/proc.h"
 
 #include <arpa/inet.h>
@@ -59,12 +60,17 @@ static void s_stop(void)
     cr_assert_eq(vt_stop(&s_proc, SIGTERM, 10000), 0);
 }
 
+static char *s_cfg_dir; /* a config file's directory, for tests that write one */
+
 static void s_cleanup(void)
 {
     if (s_http.status < 0) vt_stop(&s_http, SIGKILL, 2000);
     if (s_proc.status < 0) vt_stop(&s_proc, SIGKILL, 2000);
     vt_rmtree(s_dir);
     free(s_dir);
+    if (s_cfg_dir) vt_rmtree(s_cfg_dir);
+    free(s_cfg_dir);
+    s_cfg_dir = NULL;
 }
 
 TestSuite(http, .fini = s_cleanup, .timeout = 120);
@@ -289,4 +295,191 @@ Test(http, slow_client_is_cut_at_the_deadline)
     cr_assert(strstr(r, "voc_http_deadline_closed_total 1"), "%s", r);
     free(r);
     s_stop();
+}
+
+/* ---- vendor webhooks ---------------------------------------------------- */
+
+/* A saved delivery (tests/data/webhooks/NAME.json and the signature headers
+ * in NAME.headers, as CRLF header lines). */
+typedef struct s_delivery {
+    char *body;
+    char *headers;
+} s_delivery;
+
+static s_delivery s_load_delivery(const char *name)
+{
+    char rel[128];
+    snprintf(rel, sizeof rel, "webhooks/%s.json", name);
+    char *path = vt_data(rel);
+    s_delivery d = {vt_read_file(path), NULL};
+    cr_assert(d.body, "cannot read %s", path);
+    free(path);
+    snprintf(rel, sizeof rel, "webhooks/%s.headers", name);
+    path = vt_data(rel);
+    char *raw = vt_read_file(path);
+    cr_assert(raw, "cannot read %s", path);
+    free(path);
+    d.headers = malloc(2 * strlen(raw) + 64);
+    char *o = d.headers;
+    o += sprintf(o, "Content-Type: application/json\r\n");
+    for (const char *p = raw; *p; p++) {
+        if (*p == '\n') *o++ = '\r';
+        *o++ = *p;
+    }
+    *o = '\0';
+    free(raw);
+    return d;
+}
+
+static void s_free_delivery(s_delivery *d)
+{
+    free(d->body);
+    free(d->headers);
+}
+
+/* Poll /metrics until it holds line (the sender acks asynchronously). */
+static bool s_wait_metric(const char *line)
+{
+    for (int i = 0; i < 200; i++) {
+        char *r = NULL;
+        bool found = s_request("GET", "/metrics", NULL, NULL, &r) == 200 && strstr(r, line);
+        free(r);
+        if (found) return true;
+        struct timespec ts = {0, 50 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+static char *s_text_of(const char *uid)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    char *text = NULL;
+    cr_assert_eq(sqlite3_open_v2(s_db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT text || ' | ' || score FROM items WHERE uid = ?1",
+                                    -1, &st, NULL),
+                 SQLITE_OK);
+    sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) text = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return text;
+}
+
+Test(http, vendor_webhooks_signed_deduplicated_and_updated)
+{
+    /* Secrets from the config file, as the README recommends. */
+    s_cfg_dir = vt_tmpdir("httpcfg");
+    char cfg[300];
+    snprintf(cfg, sizeof cfg, "%s/http.json", s_cfg_dir);
+    FILE *f = fopen(cfg, "w");
+    cr_assert(f);
+    fputs("{\"typeform-secret\": \"tf-test-secret-3b7c\","
+          " \"delighted-secret\": \"dl-test-api-key-91e2\"}\n",
+          f);
+    fclose(f);
+    const char *extra[] = {"--config", cfg, NULL};
+    s_start(extra);
+    char *r = NULL;
+
+    /* A forged signature: 401, nothing stored. */
+    s_delivery tf = s_load_delivery("typeform_form_response");
+    char *forged = strdup(tf.headers);
+    char *sig = strstr(forged, "sha256=") + 7;
+    sig[0] = sig[0] == 'A' ? 'B' : 'A';
+    cr_assert_eq(s_request("POST", "/v1/webhooks/typeform", forged, tf.body, &r), 401, "%s", r);
+    cr_assert(strstr(r, "Typeform-Signature"), "%s", r);
+    free(r);
+    free(forged);
+    cr_assert_eq(s_request("POST", "/v1/webhooks/typeform", "Content-Type: application/json\r\n",
+                           tf.body, &r),
+                 401);
+    free(r);
+
+    /* Signed: stored once, however often it is delivered. */
+    cr_assert_eq(s_request("POST", "/v1/webhooks/typeform", tf.headers, tf.body, &r), 202, "%s", r);
+    cr_assert(strstr(r, "\"typeform:7f3c1d9e2b8a4f60a1c5e9d3b7f2a6c4\""), "%s", r);
+    free(r);
+    cr_assert_eq(s_wait_count("SELECT count(*) FROM items WHERE source = 'typeform'", 1), 1);
+    cr_assert(s_wait_metric("voc_items_acked_total 1\n"));
+    cr_assert_eq(s_request("POST", "/v1/webhooks/typeform", tf.headers, tf.body, &r), 202, "%s", r);
+    free(r);
+    cr_assert(s_wait_metric("voc_items_acked_total 2\n"));
+    cr_assert_eq(s_count("SELECT count(*) FROM items WHERE source = 'typeform'"), 1);
+    cr_assert_eq(s_count("SELECT count(*) FROM items WHERE uid = "
+                         "'typeform:7f3c1d9e2b8a4f60a1c5e9d3b7f2a6c4' AND score = 6 AND "
+                         "kind = 'nps' AND json_extract(attrs, '$.plan') = 'team'"),
+                 1);
+    s_free_delivery(&tf);
+
+    /* Delighted: the score alone is acknowledged with nothing to store;
+     * the comment arrives with the update, then an edit replaces it. */
+    s_delivery created = s_load_delivery("delighted_created");
+    cr_assert_eq(s_request("POST", "/v1/webhooks/delighted", created.headers, created.body, &r),
+                 200, "%s", r);
+    cr_assert(strstr(r, "\"accepted\":0"), "%s", r);
+    free(r);
+    s_free_delivery(&created);
+    s_delivery updated = s_load_delivery("delighted_updated");
+    cr_assert_eq(s_request("POST", "/v1/webhooks/delighted", updated.headers, updated.body, &r),
+                 202, "%s", r);
+    free(r);
+    s_free_delivery(&updated);
+    cr_assert(s_wait_metric("voc_items_acked_total 3\n"));
+    char *text = s_text_of("delighted:918273");
+    cr_assert_str_eq(text,
+                     "Exports to CSV take forever and the support chat never answered me. | 4");
+    free(text);
+
+    s_delivery edited = s_load_delivery("delighted_edited");
+    for (int i = 0; i < 2; i++) { /* the same delivery twice */
+        cr_assert_eq(s_request("POST", "/v1/webhooks/delighted", edited.headers, edited.body, &r),
+                     202, "%s", r);
+        free(r);
+    }
+    cr_assert(s_wait_metric("voc_items_acked_total 5\n"));
+    cr_assert_eq(s_count("SELECT count(*) FROM items WHERE source = 'delighted'"), 1);
+    text = s_text_of("delighted:918273");
+    cr_assert_str_eq(text,
+                     "Exports to CSV take forever. Support did answer in the end, thanks. | 5");
+    free(text);
+    cr_assert_eq(s_count("SELECT count(*) FROM items WHERE uid = 'delighted:918273' AND "
+                         "customer_id = 'cus_40917' AND attrs NOT LIKE '%pat.quill%'"),
+                 1);
+
+    /* A forged Delighted delivery changes nothing. */
+    char *bad = strdup(edited.headers);
+    char *hex = strstr(bad, "sha256=") + 7;
+    hex[0] = hex[0] == '0' ? '1' : '0';
+    cr_assert_eq(s_request("POST", "/v1/webhooks/delighted", bad, edited.body, &r), 401, "%s", r);
+    free(r);
+    free(bad);
+    s_free_delivery(&edited);
+
+    /* A vendor without a configured secret refuses everything. */
+    cr_assert_eq(
+        s_request("POST", "/v1/webhooks/zendesk", "Content-Type: application/json\r\n", "{}", &r),
+        401);
+    cr_assert(strstr(r, "zendesk-secret"), "%s", r);
+    free(r);
+    cr_assert_eq(s_request("GET", "/metrics", NULL, NULL, &r), 200);
+    cr_assert(strstr(r, "voc_http_requests_total{route=\"typeform\",status=\"401\"} 2"), "%s", r);
+    cr_assert(strstr(r, "voc_http_requests_total{route=\"typeform\",status=\"202\"} 2"), "%s", r);
+    cr_assert(strstr(r, "voc_http_requests_total{route=\"delighted\",status=\"200\"} 1"), "%s", r);
+    free(r);
+    cr_assert_eq(s_count("SELECT count(*) FROM items"), 2);
+    cr_assert_eq(s_count("SELECT count(*) FROM dead_letters"), 0);
+    s_stop();
+    /* The processor counted the replays as duplicates: nothing new stored.
+     * (At least two: a batch resent after a slow ack is one more.) */
+    char *plog = vt_read_file(s_plog);
+    const char *summary = strstr(plog, "inserted=2 updated=1 duplicates=");
+    cr_assert(summary, "%s", plog);
+    unsigned dups = 0, rejected = 1;
+    cr_assert_eq(
+        sscanf(summary, "inserted=2 updated=1 duplicates=%u rejected=%u", &dups, &rejected), 2);
+    cr_assert_geq(dups, 2, "%s", plog);
+    cr_assert_eq(rejected, 0, "%s", plog);
+    free(plog);
 }
