@@ -75,5 +75,6 @@ int voc_cmd_export_trends(int argc, char **argv);
 int voc_cmd_alerts(int argc, char **argv);
 int voc_cmd_search(int argc, char **argv);
 int voc_cmd_tail(int argc, char **argv);
+int voc_cmd_report(int argc, char **argv);
 
 #endif

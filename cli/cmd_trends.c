@@ -2,12 +2,12 @@
  * shares of all items in the period), as a table, CSV (one row per period,
  * one column per theme), JSON, or an SVG line chart for a slide. */
 #include "cli/cli.h"
+#include "cli/svg.h"
 
 #include "common/alloc.h"
 #include "common/vtime.h"
 
 #include <cjson/cJSON.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,26 +21,6 @@ static const voc_opt s_options[] = {
     {"format", VOC_OPT_STR, "table", NULL, "FMT", "table, csv, json or svg"},
     {0},
 };
-
-/* "2026-W14", "2026-03", "2026-03-04". */
-static void s_label(voc_interval iv, int64_t t, char *out, size_t cap)
-{
-    int64_t days = t / 86400, y;
-    unsigned m, d;
-    voc_civil_from_days(days, &y, &m, &d);
-    if (iv == VOC_INTERVAL_DAY) {
-        snprintf(out, cap, "%04lld-%02u-%02u", (long long)y, m, d);
-    } else if (iv == VOC_INTERVAL_MONTH) {
-        snprintf(out, cap, "%04lld-%02u", (long long)y, m);
-    } else {
-        /* ISO week: the week's Thursday decides the year. */
-        int64_t thu = days + 3, ty;
-        unsigned tm, td;
-        voc_civil_from_days(thu, &ty, &tm, &td);
-        int64_t jan1 = voc_days_from_civil(ty, 1, 1);
-        snprintf(out, cap, "%04lld-W%02lld", (long long)ty, (long long)((thu - jan1) / 7 + 1));
-    }
-}
 
 static double s_value(const voc_trends *t, size_t p, size_t th, bool share)
 {
@@ -62,7 +42,7 @@ static void s_table(const voc_trends *t, bool share)
     }
     printf(" %8s\n", "ITEMS");
     for (size_t p = 0; p < t->period_count; p++) {
-        s_label(t->interval, t->period_start[p], lab, sizeof lab);
+        voc_svg_period_label(t->interval, t->period_start[p], lab, sizeof lab);
         printf("%-10s", lab);
         for (size_t k = 0; k < t->theme_count; k++) {
             if (share)
@@ -85,7 +65,7 @@ static void s_csv(const voc_trends *t, bool share)
     printf(",items\n");
     for (size_t p = 0; p < t->period_count; p++) {
         char ts[VOC_TIME_BUF];
-        s_label(t->interval, t->period_start[p], lab, sizeof lab);
+        voc_svg_period_label(t->interval, t->period_start[p], lab, sizeof lab);
         printf("%s,%s", lab, voc_time_format_date(t->period_start[p], ts));
         for (size_t k = 0; k < t->theme_count; k++) {
             if (share)
@@ -110,7 +90,7 @@ static void s_json(const voc_trends *t, bool share)
     cJSON *ps = cJSON_AddArrayToObject(o, "periods");
     for (size_t p = 0; p < t->period_count; p++) {
         cJSON *x = cJSON_CreateObject();
-        s_label(t->interval, t->period_start[p], lab, sizeof lab);
+        voc_svg_period_label(t->interval, t->period_start[p], lab, sizeof lab);
         cJSON_AddStringToObject(x, "period", lab);
         cJSON_AddStringToObject(x, "start", voc_time_format_date(t->period_start[p], ts));
         cJSON_AddNumberToObject(x, "items", (double)t->totals[p]);
@@ -125,110 +105,40 @@ static void s_json(const voc_trends *t, bool share)
     cJSON_Delete(o);
 }
 
-/* Text for SVG: theme ids are [a-z0-9_.-], but escape anyway. */
-static void s_xml(const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            fputs("&lt;", stdout);
-            break;
-        case '>':
-            fputs("&gt;", stdout);
-            break;
-        case '&':
-            fputs("&amp;", stdout);
-            break;
-        case '"':
-            fputs("&quot;", stdout);
-            break;
-        default:
-            putchar(*s);
-        }
-    }
-}
-
-/* A nice round step for about n ticks up to max. */
-static double s_step(double max, int n)
-{
-    double raw = max / n, mag = pow(10, floor(log10(raw)));
-    double f = raw / mag;
-    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
-}
-
+/* The chart as an SVG file of its own (voc report draws the same chart
+ * inline). */
 static void s_svg(const voc_trends *t, bool share)
 {
-    static const char *const colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
-                                         "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"};
-    const int W = 900, H = 460, L = 70, R = 190, T = 40, B = 70;
-    int pw = W - L - R, ph = H - T - B;
-    double max = 0;
-    for (size_t p = 0; p < t->period_count; p++)
-        for (size_t k = 0; k < t->theme_count; k++)
-            max = fmax(max, s_value(t, p, k, share));
-    if (max <= 0) max = share ? 0.01 : 1;
-    double step = s_step(max, 5), top = ceil(max / step) * step;
     static const char *const names[] = {"day", "week", "month"};
-    printf("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d "
-           "%d\" font-family=\"sans-serif\" font-size=\"12\">\n",
-           W, H, W, H);
-    printf("<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", W, H);
-    printf("<text x=\"%d\" y=\"24\" font-size=\"16\" font-weight=\"bold\">%s by %s</text>\n", L,
-           share ? "Share of items per theme" : "Items per theme", names[t->interval]);
-    /* y axis, grid and labels */
-    for (double v = 0; v <= top + step / 2; v += step) {
-        double y = T + ph - v / top * ph;
-        printf("<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e0e0e0\"/>\n", L, y,
-               L + pw, y);
-        if (share)
-            printf("<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%g%%</text>\n", L - 6, y + 4,
-                   v * 100);
-        else
-            printf("<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n", L - 6, y + 4, v);
+    size_t np = t->period_count, nt = t->theme_count;
+    char(*labels)[32] = voc_calloc(np + 1, sizeof *labels);
+    const char **label_ptrs = voc_calloc(np + 1, sizeof *label_ptrs);
+    double *values = voc_calloc(np * nt + 1, sizeof *values);
+    for (size_t p = 0; p < np; p++) {
+        voc_svg_period_label(t->interval, t->period_start[p], labels[p], sizeof labels[p]);
+        label_ptrs[p] = labels[p];
+        for (size_t k = 0; k < nt; k++)
+            values[p * nt + k] = s_value(t, p, k, share);
     }
-    printf("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", L, T, L, T + ph);
-    printf("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", L, T + ph, L + pw,
-           T + ph);
-    printf("<text transform=\"translate(16 %d) rotate(-90)\" text-anchor=\"middle\">%s</text>\n",
-           T + ph / 2, share ? "share of items" : "items");
-    /* x labels: at most about 12 */
-    size_t np = t->period_count;
-    double dx = np > 1 ? (double)pw / (double)(np - 1) : 0;
-    size_t every = np > 12 ? (np + 11) / 12 : 1;
-    char lab[32];
-    for (size_t p = 0; p < np; p += every) {
-        double x = L + (np > 1 ? dx * (double)p : pw / 2.0);
-        s_label(t->interval, t->period_start[p], lab, sizeof lab);
-        printf("<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"black\"/>\n", x, T + ph,
-               x, T + ph + 5);
-        printf("<text x=\"%.1f\" y=\"%d\" text-anchor=\"end\" transform=\"rotate(-35 %.1f %d)\">"
-               "%s</text>\n",
-               x, T + ph + 18, x, T + ph + 18, lab);
-    }
-    /* one line per theme, with a legend entry */
-    for (size_t k = 0; k < t->theme_count; k++) {
-        const char *c = colors[k % (sizeof colors / sizeof colors[0])];
-        printf("<polyline class=\"series\" data-theme=\"");
-        s_xml(t->themes[k]);
-        printf("\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", c);
-        for (size_t p = 0; p < np; p++) {
-            double x = L + (np > 1 ? dx * (double)p : pw / 2.0);
-            double y = T + ph - s_value(t, p, k, share) / top * ph;
-            printf("%s%.1f,%.1f", p ? " " : "", x, y);
-        }
-        printf("\"/>\n");
-        int ly = T + 10 + (int)k * 20;
-        printf("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"/>\n",
-               L + pw + 16, ly, L + pw + 36, ly, c);
-        printf("<text x=\"%d\" y=\"%d\">", L + pw + 42, ly + 4);
-        s_xml(t->themes[k]);
-        printf("</text>\n");
-    }
-    if (!t->theme_count)
-        printf("<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">no tagged items in this "
-               "window</text>\n",
-               L + pw / 2, T + ph / 2);
-    printf("</svg>\n");
+    char title[64];
+    snprintf(title, sizeof title, "%s by %s",
+             share ? "Share of items per theme" : "Items per theme", names[t->interval]);
+    voc_svg_lines chart = {
+        .title = title,
+        .y_label = share ? "share of items" : "items",
+        .percent = share,
+        .standalone = true,
+        .point_count = np,
+        .x_labels = label_ptrs,
+        .series_count = nt,
+        .names = (const char *const *)t->themes,
+        .values = values,
+        .empty_text = "no tagged items in this window",
+    };
+    voc_svg_line_chart(stdout, &chart);
+    free(values);
+    free(label_ptrs);
+    free(labels);
 }
 
 int voc_cmd_trends(int argc, char **argv)
@@ -376,7 +286,7 @@ int voc_cmd_export_trends(int argc, char **argv)
     if (csv) printf("period,period_start,theme,count,share,sentiment\n");
     char lab[32], ts[VOC_TIME_BUF];
     for (size_t p = 0; p < t.period_count; p++) {
-        s_label(t.interval, t.period_start[p], lab, sizeof lab);
+        voc_svg_period_label(t.interval, t.period_start[p], lab, sizeof lab);
         voc_time_format_date(t.period_start[p], ts);
         for (size_t k = 0; k < t.theme_count; k++) {
             size_t i = p * t.theme_count + k;

@@ -17,6 +17,7 @@ static const s_cmd s_cmds[] = {
     {"trends", voc_cmd_trends, "items per theme and day, week or month (table, csv, json, svg)"},
     {"nps", voc_cmd_nps, "NPS overall and by theme (with impact), source, kind or segment"},
     {"quotes", voc_cmd_quotes, "what customers wrote about a theme, evidence marked"},
+    {"report", voc_cmd_report, "one self-contained HTML report: numbers, themes, charts, quotes"},
     {"alerts", voc_cmd_alerts, "themes that spiked or are new this week (exit 3 when any)"},
     {"search", voc_cmd_search, "full-text search over all feedback, best matches first"},
     {"tail", voc_cmd_tail, "tagged items live as the processor stores them"},

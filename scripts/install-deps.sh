@@ -7,8 +7,10 @@ packages=(
   build-essential cmake pkg-config
   libzmq3-dev libcjson-dev libsqlite3-dev libpcre2-dev libcriterion-dev
   libcsv-dev libstemmer-dev libutf8proc-dev libmicrohttpd-dev libssl-dev libvectorscan-dev
-  # make bench: the Python baseline and store checks
+  # make bench: the Python baseline and store checks; tests/png_colors.py
   python3 sqlite3
+  # tests/test_report.c renders voc report in a real browser
+  chromium
 )
 
 missing=()
