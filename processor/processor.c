@@ -57,7 +57,7 @@ typedef struct s_job {
     size_t pub_count;
     size_t weight; /* items and dead letters received, for the queue bounds */
     bool failed;   /* the transaction failed: NACK with error */
-    bool first;  /* first job of its transaction (for the transaction count) */
+    bool first;    /* first job of its transaction (for the transaction count) */
     char error[256];
 } s_job;
 
@@ -91,6 +91,10 @@ struct voc_processor {
     size_t in_flight; /* items handed to the writer and not yet answered */
     bool stop;
     int done_pipe[2]; /* the writer writes a byte when done has jobs */
+    /* Fault drill (tests only): VOC_FAULT_EXIT_AFTER_COMMIT=N makes the
+     * process die right after its Nth commit, before any ACK goes out. */
+    long fault_exit_after;
+    long commits;
 };
 
 static void *s_writer_main(void *arg);
@@ -200,6 +204,8 @@ int voc_processor_new(voc_processor **out, void *zmq_ctx, const voc_processor_co
     if (p->cfg.max_group_items <= 0) p->cfg.max_group_items = 20000;
     if (p->cfg.retry_after_ms <= 0) p->cfg.retry_after_ms = 1000;
     *out = NULL;
+    const char *fault = getenv("VOC_FAULT_EXIT_AFTER_COMMIT");
+    if (fault) p->fault_exit_after = strtol(fault, NULL, 10);
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->wake, NULL);
     p->done_pipe[0] = p->done_pipe[1] = -1;
@@ -411,6 +417,11 @@ static void s_write_group(voc_processor *p, s_job *group)
         rc = voc_store_commit(p->store, &err);
     else
         voc_store_rollback(p->store);
+    if (rc == 0 && p->fault_exit_after > 0 && ++p->commits == p->fault_exit_after) {
+        VOC_LOG_WARN("processor", "fault drill: exiting after commit %ld, before its ACKs",
+                     p->commits);
+        _exit(75);
+    }
     group->first = true;
     for (s_job *j = group; j; j = j->next) {
         /* the items are stored (or not); only the answer is left */
@@ -426,8 +437,7 @@ static void s_write_group(voc_processor *p, s_job *group)
             j->pub_count = 0;
         }
     }
-    if (rc)
-        VOC_LOG_ERROR("processor", "transaction failed, batches not acked: %s", err.msg);
+    if (rc) VOC_LOG_ERROR("processor", "transaction failed, batches not acked: %s", err.msg);
 }
 
 static void *s_writer_main(void *arg)
@@ -441,8 +451,8 @@ static void *s_writer_main(void *arg)
         /* take every job waiting, up to max_group_items */
         s_job *group = NULL, *last = NULL;
         size_t n = 0;
-        while (p->todo.head && (n == 0 || n + s_job_weight(p->todo.head) <=
-                                              (size_t)p->cfg.max_group_items)) {
+        while (p->todo.head &&
+               (n == 0 || n + s_job_weight(p->todo.head) <= (size_t)p->cfg.max_group_items)) {
             s_job *j = s_queue_pop(&p->todo);
             n += s_job_weight(j);
             if (last)
@@ -539,8 +549,8 @@ static void s_answer_done(voc_processor *p)
             VOC_LOG_DEBUG("processor",
                           "batch stored seq=%llu items=%u inserted=%u updated=%u duplicates=%u "
                           "rejected=%zu",
-                          (unsigned long long)j->seq, j->ack.items, j->ack.inserted,
-                          j->ack.updated, j->ack.duplicates, j->ack.rejected_count);
+                          (unsigned long long)j->seq, j->ack.items, j->ack.inserted, j->ack.updated,
+                          j->ack.duplicates, j->ack.rejected_count);
             for (size_t i = 0; i < j->pub_count; i++) {
                 voc_frame f[2] = {{"item", 4}, {j->pub[i], strlen(j->pub[i])}};
                 voc_err pe;
