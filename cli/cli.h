@@ -27,12 +27,8 @@ enum { VOC_EXIT_OK = 0, VOC_EXIT_RUNTIME = 1, VOC_EXIT_USAGE = 2 };
 /* Segment options: --where attr=value (repeatable), --negative. Add after
  * VOC_CLI_FILTER_OPTS in tables that support them. */
 #define VOC_CLI_SEGMENT_OPTS                                                                       \
-    {"where",                                                                                      \
-     VOC_OPT_LIST,                                                                                 \
-     NULL,                                                                                         \
-     NULL,                                                                                         \
-     "ATTR=VALUE",                                                                                 \
-     "only items whose attribute equals the value, e.g. plan=enterprise (repeatable)"},            \
+    {"where", VOC_OPT_LIST, NULL,                                                                  \
+     NULL,    "ATTR=VALUE", "only items whose attribute equals the value, e.g. plan=enterprise"},  \
     {                                                                                              \
         "negative", VOC_OPT_BOOL, "false", NULL, NULL,                                             \
             "only negative feedback: negative sentiment or NPS detractors"                         \

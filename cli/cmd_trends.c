@@ -14,8 +14,7 @@
 static const voc_opt s_options[] = {
     VOC_CLI_FILTER_OPTS,
     {"interval", VOC_OPT_STR, "week", NULL, "IV", "day, week (ISO, from Monday) or month"},
-    {"theme", VOC_OPT_LIST, NULL, NULL, "PREFIX",
-     "only these themes and their sub-themes (repeatable)"},
+    {"theme", VOC_OPT_LIST, NULL, NULL, "PREFIX", "only these themes and their sub-themes"},
     {"top", VOC_OPT_INT, "8", NULL, "N", "without --theme: the N largest themes (0: all)"},
     {"share", VOC_OPT_BOOL, "false", NULL, NULL, "share of the period's items, not counts"},
     {"format", VOC_OPT_STR, "table", NULL, "FMT", "table, csv, json or svg"},
