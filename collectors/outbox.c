@@ -26,7 +26,22 @@ struct voc_outbox {
     sqlite3 *db;
     sqlite3_stmt *st[S_NSTMT];
     int lock_fd;
+    /* Rows in the table, kept as rows come and go (count(*) reads every
+     * row, and the depth is asked for after each commit); pending is the
+     * change made by the open transaction. */
+    int64_t depth, pending;
+    bool durable;
 };
+
+static int s_delete(voc_outbox *ob, int64_t first_id, int64_t last_id, voc_err *err);
+
+static void s_moved(voc_outbox *ob, int64_t n)
+{
+    if (sqlite3_get_autocommit(ob->db))
+        ob->depth += n;
+    else
+        ob->pending += n;
+}
 
 static int s_err(voc_outbox *ob, voc_err *err, const char *what)
 {
@@ -54,6 +69,7 @@ int voc_outbox_open(voc_outbox **out, const char *path, bool durable, voc_err *e
     char *lock_path = NULL;
     voc_outbox *ob = voc_calloc(1, sizeof *ob);
     ob->lock_fd = -1;
+    ob->durable = durable;
     *out = NULL;
     s_mkdirs(path);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -105,6 +121,11 @@ int voc_outbox_open(voc_outbox **out, const char *path, bool durable, voc_err *e
             goto out;
         }
     }
+    if (rc == 0) {
+        sqlite3_stmt *st = ob->st[S_DEPTH];
+        ob->depth = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_reset(st);
+    }
 out:
     free(lock_path);
     if (rc) voc_outbox_destroy(&ob);
@@ -136,14 +157,18 @@ int voc_outbox_commit(voc_outbox *ob, voc_err *err)
     if (sqlite3_exec(ob->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         int rc = s_err(ob, err, "commit");
         sqlite3_exec(ob->db, "ROLLBACK", NULL, NULL, NULL);
+        ob->pending = 0;
         return rc;
     }
+    ob->depth += ob->pending;
+    ob->pending = 0;
     return 0;
 }
 
 void voc_outbox_rollback(voc_outbox *ob)
 {
     if (!sqlite3_get_autocommit(ob->db)) sqlite3_exec(ob->db, "ROLLBACK", NULL, NULL, NULL);
+    ob->pending = 0;
 }
 
 int voc_outbox_put(voc_outbox *ob, const void *payload, size_t len, const char *origin,
@@ -157,6 +182,7 @@ int voc_outbox_put(voc_outbox *ob, const void *payload, size_t len, const char *
         sqlite3_bind_null(st, 2);
     sqlite3_bind_int64(st, 3, voc_time_now());
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : s_err(ob, err, "put");
+    if (rc == 0) s_moved(ob, 1);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc;
@@ -206,20 +232,30 @@ int voc_outbox_read(voc_outbox *ob, int64_t after_id, size_t max_rows, size_t ma
     return rc;
 }
 
+/* Deleting acked rows needs no fsync of its own: a delete lost in a power
+ * cut only means those rows are sent again, and the processor stores them
+ * once. The next durable commit syncs it along. */
 int voc_outbox_delete(voc_outbox *ob, int64_t first_id, int64_t last_id, voc_err *err)
+{
+    bool relax = ob->durable && sqlite3_get_autocommit(ob->db);
+    if (relax) sqlite3_exec(ob->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+    int rc = s_delete(ob, first_id, last_id, err);
+    if (relax) sqlite3_exec(ob->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+    return rc;
+}
+
+static int s_delete(voc_outbox *ob, int64_t first_id, int64_t last_id, voc_err *err)
 {
     sqlite3_stmt *st = ob->st[S_DELETE];
     sqlite3_bind_int64(st, 1, first_id);
     sqlite3_bind_int64(st, 2, last_id);
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : s_err(ob, err, "delete");
+    if (rc == 0) s_moved(ob, -(int64_t)sqlite3_changes(ob->db));
     sqlite3_reset(st);
     return rc;
 }
 
 int64_t voc_outbox_depth(voc_outbox *ob)
 {
-    sqlite3_stmt *st = ob->st[S_DEPTH];
-    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_reset(st);
-    return n;
+    return ob->depth + ob->pending;
 }
