@@ -26,10 +26,9 @@
  *   event_data.created_at         created_at
  *
  * The person's e-mail address and name never become fields or attrs.
- * A response with a score and no comment yet has no text, and an item must
- * have text: it is acknowledged with zero items, and the item appears with
- * the update that brings the comment. unsubscribe.created and other event
- * types: zero items. */
+ * A response with a score and no comment yet is an item with empty text
+ * (NPS counts it); the update that brings the comment fills the same item
+ * in. unsubscribe.created and other event types: zero items. */
 #include "collectors/adapter_int.h"
 
 #include <stdio.h>
@@ -132,7 +131,9 @@ int voc_delighted_parse(const voc_http_req *req, voc_item_list *out, voc_err *er
     {
         voc_adapter_text_add(&text, voc_adapter_str(voc_adapter_get(a, "value"), "free_response"));
     }
-    if (!text.len) goto out; /* a score alone: the item comes with the comment */
+    /* A score alone is stored as it is (NPS counts it); the comment's update
+     * then fills the same item in. Without either there is nothing. */
+    if (!text.len && !(score_v && scale != VOC_SCALE_NONE)) goto out;
 
     voc_item *it = voc_adapter_item(out, "delighted", id, NULL,
                                     scale == VOC_SCALE_NPS ? VOC_KIND_NPS : VOC_KIND_SURVEY);

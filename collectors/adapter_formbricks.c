@@ -181,7 +181,7 @@ static int s_response(const cJSON *ev, size_t index, bool many, const voc_http_r
         if (cJSON_IsString(a) && !s_sentinel(a->valuestring) && s_words(a->valuestring))
             voc_adapter_text_add(&text, a->valuestring);
     }
-    if (!text.len) goto out; /* nothing written yet */
+    if (!text.len && !has_score) goto out; /* nothing answered yet */
 
     voc_item *it =
         voc_adapter_item(out, "formbricks", id, NULL, has_score ? VOC_KIND_NPS : VOC_KIND_SURVEY);

@@ -19,8 +19,9 @@
  *   form_response.form_id        attr "form_id"
  *   submitted_at                 created_at
  *
- * A response with no text answer carries nothing voc can store (an item
- * needs text): zero items. Other event types: zero items. */
+ * A response with a score and no text answer is an item with empty text
+ * (NPS counts it); with neither: zero items. Other event types: zero
+ * items. */
 #include "collectors/adapter_int.h"
 
 #include <stdio.h>
@@ -166,7 +167,7 @@ int voc_typeform_parse(const voc_http_req *req, voc_item_list *out, voc_err *err
         }
     }
 
-    if (!text.len) goto out; /* no words: nothing an item can hold */
+    if (!text.len && scale == VOC_SCALE_NONE) goto out; /* neither words nor a score */
     voc_item *it = voc_adapter_item(out, "typeform", token, NULL,
                                     scale == VOC_SCALE_NPS ? VOC_KIND_NPS : VOC_KIND_SURVEY);
     voc_adapter_take_text(it, &text);

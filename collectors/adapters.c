@@ -343,6 +343,9 @@ bool voc_adapter_take_text(voc_item *it, voc_buf *text)
 {
     if (!text->len || s_blank(text->data, text->len)) {
         voc_buf_free(text);
+        free(it->text);
+        it->text = voc_strdup(""); /* a score-only answer */
+        it->text_len = 0;
         return false;
     }
     free(it->text);

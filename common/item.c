@@ -546,8 +546,16 @@ static int s_decode_fields(voc_item *it, const cJSON *root, const voc_item_limit
         }
     }
 
-    if (!it->text) return voc_err_set(err, VOC_EINVAL, "text: missing");
-    if (s_blank(it->text, it->text_len)) return voc_err_set(err, VOC_EINVAL, "text: empty");
+    /* A score alone is feedback too (an NPS answer with no comment): its
+     * text is empty. Without a score the text is what the item is. */
+    if (!has_score && !it->text) return voc_err_set(err, VOC_EINVAL, "text: missing");
+    if (!has_score && s_blank(it->text, it->text_len))
+        return voc_err_set(err, VOC_EINVAL, "text: empty");
+    if (!it->text || s_blank(it->text, it->text_len)) {
+        free(it->text);
+        it->text = voc_strdup("");
+        it->text_len = 0;
+    }
     if (has_score) {
         if (!has_scale)
             it->scale = (has_kind ? it->kind == VOC_KIND_NPS : def->kind == VOC_KIND_NPS)

@@ -77,7 +77,8 @@ static int s_normalize(voc_pipeline *p, voc_item *it, voc_err *err)
     (void)p;
     int rc = voc_normalize_text(&it->text, &it->text_len, err);
     if (rc) return rc;
-    if (it->text_len == 0) return voc_err_set(err, VOC_EINVAL, "text: empty after normalization");
+    if (it->text_len == 0 && it->scale == VOC_SCALE_NONE)
+        return voc_err_set(err, VOC_EINVAL, "text: empty after normalization");
     if (it->subject) {
         size_t sl = strlen(it->subject);
         if ((rc = voc_normalize_text(&it->subject, &sl, err)))

@@ -291,14 +291,17 @@ Test(adapters, typeform_without_feedback_or_other_events_gives_no_items)
     s_free_req(&r);
     cr_assert_eq(s_parse("typeform", "{\"event_type\":\"form_response_partial\"}", &out, &err), 0);
     cr_assert_eq(out.count, 0);
-    /* A score with no words: an item needs text. */
+    /* A score with no words: an item with empty text (NPS counts it). */
     cr_assert_eq(s_parse("typeform",
                          "{\"event_type\":\"form_response\",\"form_response\":{\"token\":\"t1\","
                          "\"answers\":[{\"type\":\"number\",\"number\":9,\"field\":{\"id\":\"a\","
                          "\"type\":\"nps\"}}]}}",
                          &out, &err),
                  0, "%s", err.msg);
-    cr_assert_eq(out.count, 0);
+    cr_assert_eq(out.count, 1);
+    cr_assert_str_eq(out.items[0].text, "");
+    cr_assert_eq(out.items[0].score, 9);
+    voc_item_list_clear(&out);
 }
 
 Test(adapters, typeform_scales)
@@ -388,7 +391,11 @@ Test(adapters, delighted_score_first_then_comment)
     voc_item_list out = {0};
     voc_err err = {0};
     cr_assert_eq(s_run("delighted", &r, DELIGHTED_SECRET, &out, &err), 0, "%s", err.msg);
-    cr_assert_eq(out.count, 0, "a score without a comment is acknowledged, not stored");
+    cr_assert_eq(out.count, 1, "a score without a comment is an item (NPS counts it)");
+    cr_assert_str_eq(out.items[0].uid, "delighted:918273");
+    cr_assert_str_eq(out.items[0].text, "");
+    cr_assert_eq(out.items[0].scale, VOC_SCALE_NPS);
+    voc_item_list_clear(&out);
     s_free_req(&r);
 
     s_load(&r, "delighted_updated", 1767601700);

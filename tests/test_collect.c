@@ -368,10 +368,10 @@ Test(vendor, qualtrics_nps_question_group_text_and_rows)
     cr_assert_str_eq(s_field(p, "text"),
                      "Support answered in minutes. Great team!\n\nOnboarding docs");
 
-    /* No text: passed on as it is, for the processor to reject with a reason. */
+    /* No text but a score: an item with empty text (NPS counts it). */
     p = g.payload[2];
     cr_assert(strstr(g.origin[2], ":row 6 (line 8)") != NULL, "%s", g.origin[2]);
-    cr_assert_str_eq(s_field(p, "text"), "(none)");
+    cr_assert_str_eq(s_field(p, "text"), "");
     cr_assert_str_eq(s_field(p, "uid"), "qualtrics:R_3QrStUvWxYzAbCd");
     cr_assert_str_eq(s_attr(p, "nps_group"), "passive");
 
@@ -461,7 +461,7 @@ Test(vendor, delighted_score_comment_properties)
     cr_assert_str_eq(s_field(g.payload[1], "text"),
                      "Love it.\nThe new reports save me an hour a week.");
     cr_assert(strstr(g.origin[2], ":row 4 (line 5)") != NULL, "%s", g.origin[2]);
-    cr_assert_str_eq(s_field(g.payload[2], "text"), "(none)", "a score alone: rejected later");
+    cr_assert_str_eq(s_field(g.payload[2], "text"), "", "a score alone: an item with empty text");
     cr_assert_str_eq(s_field(g.payload[3], "text"), "Pricing went up, \"value\" did not.");
     s_free(&g);
     free(path);

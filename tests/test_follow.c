@@ -219,22 +219,23 @@ Test(follow, imports_once_moves_and_refuses_outside_paths)
     free(reason);
     free(reason_path);
 
-    /* Three responses stored, the one without text dead-lettered with its reason. */
-    cr_assert_eq(s_count(s_db, S_QUALTRICS_ITEMS), 3);
+    /* Four responses stored, the one with a score and no text as a
+     * score-only item (NPS counts it). */
+    cr_assert_eq(s_count(s_db, S_QUALTRICS_ITEMS), 4);
     cr_assert_eq(s_count(s_db, "SELECT count(*) FROM items WHERE source = 'qualtrics' AND "
                                "kind = 'nps' AND score IS NOT NULL"),
-                 2);
-    cr_assert_eq(s_count(s_db, "SELECT count(*) FROM dead_letters WHERE CAST(payload AS TEXT) "
-                               "LIKE '%R_3QrStUvWxYzAbCd%' AND reason LIKE '%text%'"),
+                 3);
+    cr_assert_eq(s_count(s_db, "SELECT count(*) FROM items WHERE uid LIKE '%R_3QrStUvWxYzAbCd%'"
+                               " AND text = ''"),
                  1);
     cr_assert(s_wait_for_count(s_out, "\"status\":\"done\"", 0, S_DEADLINE_MS));
-    cr_assert_eq(s_occurrences(s_out, "\"rejected\":1"), 1);
+    cr_assert_eq(s_occurrences(s_out, "\"rejected\":0"), 1);
 
     /* The same content again under another name: nothing new, done/. */
     s_drop_sample("qualtrics_nps.csv", "copy.csv", true);
     s_expect_landed("done/copy.csv");
     cr_assert(s_wait_for_count(s_out, "\"status\":\"duplicate\"", 0, S_DEADLINE_MS));
-    cr_assert_eq(s_count(s_db, S_QUALTRICS_ITEMS), 3);
+    cr_assert_eq(s_count(s_db, S_QUALTRICS_ITEMS), 4);
 
     /* Links to files outside the folder are refused, never read: the link
      * is moved to failed/ with a reason; its target is untouched. */
@@ -281,7 +282,7 @@ Test(follow, imports_once_moves_and_refuses_outside_paths)
     cr_assert(s_wait_for_count(s_out, "\"status\":\"done\"", done_before, S_DEADLINE_MS));
     cr_assert_eq(s_occurrences(s_out, "\"status\":\"done\""), done_before + 1);
     cr_assert_eq(s_occurrences(s_out, "\"status\":\"duplicate\""), 2);
-    cr_assert_eq(s_count(s_db, S_QUALTRICS_ITEMS), 3);
+    cr_assert_eq(s_count(s_db, S_QUALTRICS_ITEMS), 4);
     cr_assert_eq(s_count(s_db, "SELECT count(*) FROM items WHERE source = 'zendesk' AND "
                                "kind = 'ticket'"),
                  2);
