@@ -137,6 +137,23 @@ Test(item, rejects_missing_or_empty_text)
     s_expect_reject("{\"text\":\"   \\n\"}", "text: empty");
     s_expect_reject("{\"text\":null}", "text: missing");
     s_expect_reject("{\"text\":42}", "text: must be a string");
+    s_expect_reject("{\"text\":\"\",\"score\":\"\"}", "text: empty");
+}
+
+Test(item, a_score_alone_is_an_item_with_empty_text)
+{
+    voc_item it;
+    voc_err err;
+    cr_assert_eq(s_decode(&it, "{\"uid\":\"n1\",\"kind\":\"nps\",\"score\":9}", &err), 0, "%s",
+                 err.msg);
+    cr_assert_str_eq(it.text, "");
+    cr_assert_eq(it.text_len, 0);
+    cr_assert_eq(it.score, 9);
+    cr_assert_eq(it.scale, VOC_SCALE_NPS);
+    voc_item_clear(&it);
+    cr_assert_eq(s_decode(&it, "{\"text\":\"  \",\"score\":3,\"scale\":\"nps\"}", &err), 0);
+    cr_assert_str_eq(it.text, "");
+    voc_item_clear(&it);
 }
 
 Test(item, rejects_out_of_range_scores)
