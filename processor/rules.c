@@ -514,6 +514,68 @@ static int s_parse_lexicon(voc_rules *r, const cJSON *v, voc_err *err)
  * prefilter mode: one scan of the text then names a superset of the
  * patterns that can match, and only those run in PCRE2 (which decides and
  * locates). A pattern Vectorscan rejects is left out and always runs. */
+/* The expression the prefilter scans for a pattern: Vectorscan compiles
+ * Unicode classes (\w, \d, \s under UCP) into huge automata, and a few
+ * "(\w+ ){0,3}" turn seconds of compile into minutes. A prefilter only has
+ * to match whenever the pattern does, so outside UCP each of those classes
+ * is widened by every non-ASCII code point, a superset of its Unicode
+ * meaning; the ASCII-only \b, \W, \S and \D are supersets already when
+ * the pattern's own letters are ASCII. Bounded repeats {m,n} become {m,}. Patterns this does not
+ * hold for (non- ASCII bytes, \B, \p, POSIX classes, \Q) return NULL and keep UCP. */
+static char *s_prefilter_expr(const char *src)
+{
+    for (const char *c = src; *c; c++) {
+        if ((unsigned char)*c >= 0x80) return NULL;
+        if (c[0] == '[' && c[1] == ':') return NULL;
+        if (c[0] == '\\' && c[1]) {
+            if (strchr("BpPXQRhHvVN", c[1])) return NULL;
+            c++;
+        }
+    }
+    voc_buf o = {0};
+    bool in_class = false, negated = false;
+    for (const char *c = src; *c; c++) {
+        if (c[0] == '\\' && c[1]) {
+            char d = c[1];
+            c++;
+            if (d == 'w' || d == 'd' || d == 's') {
+                if (!in_class)
+                    voc_buf_printf(&o, "[\\%c\\x{80}-\\x{10FFFF}]", d);
+                else if (!negated)
+                    voc_buf_printf(&o, "\\%c\\x{80}-\\x{10FFFF}", d);
+                else
+                    voc_buf_printf(&o, "\\%c", d);
+            } else {
+                voc_buf_putc(&o, '\\');
+                voc_buf_putc(&o, d);
+            }
+            continue;
+        }
+        if (!in_class && c[0] == '[') {
+            in_class = true;
+            negated = c[1] == '^';
+            voc_buf_putc(&o, '[');
+            if (negated) voc_buf_putc(&o, *++c);
+            if (c[1] == ']') voc_buf_putc(&o, *++c); /* a literal ] first */
+            continue;
+        }
+        if (in_class && c[0] == ']') in_class = false;
+        /* {m,n} -> {m,}: bounded repeats are what Vectorscan compiles
+         * slowest, and the unbounded one matches whatever the bounded did */
+        unsigned lo, hi;
+        int used = 0;
+        if (!in_class && c[0] == '{' && sscanf(c, "{%u,%u}%n", &lo, &hi, &used) == 2 && used > 0 &&
+            hi > lo) {
+            voc_buf_printf(&o, "{%u,}", lo);
+            c += used - 1;
+            continue;
+        }
+        voc_buf_putc(&o, *c);
+    }
+    if (!o.data) voc_buf_puts(&o, "");
+    return o.data;
+}
+
 static void s_prefilter_build(voc_rules *r)
 {
     size_t n = 0;
@@ -543,17 +605,19 @@ static void s_prefilter_build(voc_rules *r)
             k++;
         }
     }
+    char **wide = voc_calloc(n, sizeof *wide);
     for (size_t i = 0; i < n; i++) {
         all[i]->gid = (uint32_t)i;
         all[i]->prefilter = true;
+        wide[i] = s_prefilter_expr(all[i]->src);
     }
     for (size_t attempt = 0; attempt <= n; attempt++) {
         size_t m = 0;
         for (size_t i = 0; i < n; i++) {
             if (!all[i]->prefilter) continue;
-            exprs[m] = all[i]->src;
-            flags[m] = HS_FLAG_CASELESS | HS_FLAG_UTF8 | HS_FLAG_UCP | HS_FLAG_PREFILTER |
-                       HS_FLAG_SINGLEMATCH;
+            exprs[m] = wide[i] ? wide[i] : all[i]->src;
+            flags[m] = HS_FLAG_CASELESS | HS_FLAG_UTF8 | HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH |
+                       (wide[i] ? 0 : HS_FLAG_UCP);
             ids[m] = (unsigned)i;
             m++;
         }
@@ -586,6 +650,9 @@ static void s_prefilter_build(voc_rules *r)
             always = always || !r->themes[t].patterns[i].prefilter;
         if (always) r->always[r->always_count++] = (uint32_t)t;
     }
+    for (size_t i = 0; i < n; i++)
+        free(wide[i]);
+    free(wide);
     free(all);
     free(exprs);
     free(flags);
