@@ -519,8 +519,9 @@ static int s_parse_lexicon(voc_rules *r, const cJSON *v, voc_err *err)
  * "(\w+ ){0,3}" turn seconds of compile into minutes. A prefilter only has
  * to match whenever the pattern does, so outside UCP each of those classes
  * is widened by every non-ASCII code point, a superset of its Unicode
- * meaning; the ASCII-only \b, \W, \S and \D are supersets already when
- * the pattern's own letters are ASCII. Bounded repeats {m,n} become {m,}. Patterns this does not
+ * meaning; the ASCII-only \W, \S and \D are supersets already. Word
+ * boundaries are dropped (an ASCII \b would miss the one after "noë"), and
+ * bounded repeats {m,n} become {m,}. Patterns this does not
  * hold for (non- ASCII bytes, \B, \p, POSIX classes, \Q) return NULL and keep UCP. */
 static char *s_prefilter_expr(const char *src)
 {
@@ -538,6 +539,7 @@ static char *s_prefilter_expr(const char *src)
         if (c[0] == '\\' && c[1]) {
             char d = c[1];
             c++;
+            if (d == 'b' && !in_class) continue; /* see below */
             if (d == 'w' || d == 'd' || d == 's') {
                 if (!in_class)
                     voc_buf_printf(&o, "[\\%c\\x{80}-\\x{10FFFF}]", d);

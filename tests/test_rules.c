@@ -382,3 +382,83 @@ Test(rules, prefilter_changes_nothing)
     voc_matcher_destroy(&slow);
     voc_rules_destroy(&r);
 }
+
+/* The prefilter scans an ASCII superset of each pattern (\w, \d, \s widened
+ * by all non-ASCII code points, bounded repeats unbounded): on text full of
+ * non-ASCII letters, digits and spaces it still never skips a pattern that
+ * matches. */
+Test(rules, widened_prefilter_changes_nothing_on_unicode_text)
+{
+    static const char json[] =
+        "{\"name\":\"wide\",\"themes\":["
+        "{\"id\":\"a\",\"patterns\":[\"\\\\btook (\\\\w+ ){0,3}(days|d\\u00edas)\\\\b\"]},"
+        "{\"id\":\"b\",\"patterns\":[\"\\\\bwaited \\\\d+ ?days\\\\b\", \"x\\\\sy\"]},"
+        "{\"id\":\"c\",\"patterns\":[\"\\\\bcaf\\\\w\\\\b\", \"[\\\\w-]+ would be\"]},"
+        "{\"id\":\"d\",\"patterns\":[\"\\\\bno[^\\\\s]{1,3}\\\\b\", \"\\\\bbig.{0,6}slow\\\\b\"]},"
+        "{\"id\":\"e\",\"patterns\":[\"\\\\W{2}end\\\\b\", \"\\\\Bly\\\\b\"]}]}";
+    voc_rules *r = NULL;
+    voc_err err = {0};
+    cr_assert_eq(voc_rules_parse(&r, json, sizeof json - 1, "inline", &err), 0, "%s", err.msg);
+    cr_assert_eq(voc_rules_prefiltered_count(r), voc_rules_pattern_count(r));
+    voc_matcher *fast = NULL, *slow = NULL;
+    voc_match_limits lim = voc_match_limits_default();
+    lim.no_prefilter = true;
+    cr_assert_eq(voc_matcher_new(&fast, r, NULL, &err), 0);
+    cr_assert_eq(voc_matcher_new(&slow, r, &lim, &err), 0);
+    static const char *const words[] = {"took",
+                                        "days",
+                                        "d\xc3\xad"
+                                        "as",
+                                        "waited",
+                                        "\xd9\xa3",
+                                        "3",
+                                        "x",
+                                        "y",
+                                        "x\xc2\xa0y",
+                                        "caf\xc3\xa9",
+                                        "cafe",
+                                        "caf\xc3\xa9s",
+                                        "an",
+                                        "\xc3\xbc"
+                                        "ber-app",
+                                        "would",
+                                        "be",
+                                        "no\xc3\xab",
+                                        "no",
+                                        "big",
+                                        "\xe2\x80\x94",
+                                        "slow",
+                                        "end",
+                                        "\xc2\xbf",
+                                        "kindly",
+                                        "\xc3\xa9ly",
+                                        "al\xc3\xbc"};
+    uint64_t seed = 7;
+    size_t tagged = 0;
+    for (int n = 0; n < 4000; n++) {
+        char text[600] = "";
+        int len = 1 + (int)(seed % 10);
+        for (int w = 0; w < len; w++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            strcat(text, words[(seed >> 33) % (sizeof words / sizeof words[0])]);
+            strcat(text, (seed >> 20) % 7 ? " " : (seed >> 24) % 2 ? "\xc2\xa0" : ", ");
+        }
+        voc_item a, b;
+        s_item(&a, text, VOC_KIND_TICKET, "appstore");
+        s_item(&b, text, VOC_KIND_TICKET, "appstore");
+        cr_assert_eq(voc_matcher_tag(fast, &a, &err), 0);
+        cr_assert_eq(voc_matcher_tag(slow, &b, &err), 0);
+        cr_assert_eq(a.theme_count, b.theme_count, "text \"%s\"", text);
+        for (size_t t = 0; t < a.theme_count; t++) {
+            cr_assert_str_eq(a.themes[t].id, b.themes[t].id, "text \"%s\"", text);
+            cr_assert_float_eq(a.themes[t].score, b.themes[t].score, 1e-9, "text \"%s\"", text);
+        }
+        tagged += a.theme_count > 0;
+        voc_item_clear(&a);
+        voc_item_clear(&b);
+    }
+    cr_assert_gt(tagged, 500, "the texts exercise the patterns");
+    voc_matcher_destroy(&fast);
+    voc_matcher_destroy(&slow);
+    voc_rules_destroy(&r);
+}
