@@ -50,8 +50,8 @@ static const voc_opt s_options[] = {
      "attr:channel=via.channel)"},
     {"outbox", VOC_OPT_STR, NULL, "VOC_OUTBOX", "PATH",
      "durable outbox file [default: ~/.local/state/voc/file-outbox.db]"},
-    {"batch", VOC_OPT_INT, "500", NULL, "N", "items per batch"},
-    {"window", VOC_OPT_INT, "8", NULL, "N", "batches in flight before waiting for acks"},
+    {"batch", VOC_OPT_INT, "1000", NULL, "N", "items per batch"},
+    {"window", VOC_OPT_INT, "16", NULL, "N", "batches in flight before waiting for acks"},
     {"ack-timeout", VOC_OPT_INT, "10000", NULL, "MS", "resend a batch not acked in this time"},
     {"timeout", VOC_OPT_INT, "300", NULL, "SECONDS",
      "give up when the processor has not answered for this long (items stay in the outbox; "
