@@ -103,10 +103,20 @@ static double s_vectorscan_only(const char *rules_path, const voc_item *items, s
             HS_SUCCESS)
             break;
         int bad = ce ? ce->expression : -1;
+        if (bad >= 0 && (flags[bad] & HS_FLAG_PREFILTER)) /* Vectorscan cannot take it at all */
+            fprintf(stderr, "voc-bench-analysis: reference leaves out \"%s\": %s\n", pats[bad],
+                    ce->message);
         hs_free_compile_error(ce);
         db = NULL;
-        if (bad < 0 || (flags[bad] & HS_FLAG_PREFILTER)) break;
-        flags[bad] |= HS_FLAG_PREFILTER;
+        if (bad < 0) break;
+        if (flags[bad] & HS_FLAG_PREFILTER) {
+            pats[bad] = pats[np - 1];
+            flags[bad] = flags[np - 1];
+            ids[bad] = ids[np - 1];
+            np--;
+        } else {
+            flags[bad] |= HS_FLAG_PREFILTER;
+        }
     }
     double best = 0;
     hs_scratch_t *scratch = NULL;
