@@ -9,8 +9,19 @@ stores items and tags with sqlite3 in one transaction.
     bench/baseline.py --rules rules/default.json --input corpus.jsonl [--json]
 
 Prints items/s for tagging alone and for tagging plus storing.
+
+    bench/baseline.py query top|trends|nps|search|export|report --db voc.db
+                      [--since 30d] [--text "some query"]
+
+answers voc's query commands the straightforward way over the same voc
+database (the items and item_themes tables and their indexes, the FTS5 index;
+no rollups): GROUP BY over the rows, a join for NPS, the csv module for the
+export. It prints the answer (JSON, or CSV for the export) so scripts/bench.sh
+can time it beside the same voc command.
 """
 import argparse
+import csv
+import datetime
 import json
 import re
 import sqlite3
@@ -77,7 +88,142 @@ def tag(themes, text):
     return got
 
 
+def since_epoch(spec, now):
+    """30d, 12w, 6m, 1y (calendar months and years, as voc) before now."""
+    if not spec:
+        return None
+    n, unit = int(spec[:-1]), spec[-1]
+    if unit == "d":
+        return now - n * 86400
+    if unit == "w":
+        return now - n * 7 * 86400
+    t = datetime.datetime.fromtimestamp(now, datetime.timezone.utc)
+    months = n if unit == "m" else 12 * n
+    y, m = divmod(t.month - 1 - months, 12)
+    day = min(t.day, 28)
+    return int(t.replace(year=t.year + y, month=m + 1, day=day).timestamp())
+
+
+def q_top(db, since, now, limit=10):
+    total = db.execute("SELECT count(*) FROM items WHERE created_at >= ?", (since,)).fetchone()[0]
+    prev = dict(db.execute(
+        "SELECT theme, count(*) FROM item_themes WHERE created_at >= ? AND created_at < ?"
+        " GROUP BY theme", (since - (now - since), since)))
+    rows = []
+    for theme, n, sent, scored, prom, detr in db.execute(
+            "SELECT theme, count(*), avg(sentiment), count(nps_score), sum(nps_score >= 9),"
+            " sum(nps_score <= 6) FROM item_themes WHERE created_at >= ? GROUP BY theme"
+            " ORDER BY 2 DESC, 1 LIMIT ?", (since, limit)).fetchall():
+        quote = db.execute(
+            "SELECT i.uid, i.text FROM item_themes t JOIN items i ON i.id = t.item_id"
+            " WHERE t.theme = ? AND t.created_at >= ? ORDER BY t.score DESC, t.created_at DESC"
+            " LIMIT 1", (theme, since)).fetchone()
+        rows.append({"theme": theme, "items": n, "share": n / total if total else 0,
+                     "prev_items": prev.get(theme, 0), "sentiment": sent,
+                     "nps": 100 * (prom - detr) / scored if scored else None,
+                     "quote_uid": quote[0], "quote": quote[1]})
+    return rows
+
+
+def q_trends(db, since):
+    # ISO weeks: 1970-01-01 was a Thursday, so day + 3 counts from a Monday.
+    week = "((created_at / 86400 + 3) / 7)"
+    totals = dict(db.execute(
+        f"SELECT {week} AS w, count(*) FROM items WHERE created_at >= ? GROUP BY w", (since,)))
+    cells = {}
+    for w, theme, n in db.execute(
+            f"SELECT {week} AS w, theme, count(*) FROM item_themes WHERE created_at >= ?"
+            " GROUP BY w, theme", (since,)):
+        cells.setdefault(w, {})[theme] = n
+    return [{"week_start": (w * 7 - 3) * 86400, "items": totals.get(w, 0),
+             "themes": cells.get(w, {})} for w in sorted(set(totals) | set(cells))]
+
+
+def q_nps(db, since=None):
+    cond, args = ("AND i.created_at >= ?", (since,)) if since else ("", ())
+    cols = "count(*), sum(i.score >= 9), sum(i.score BETWEEN 7 AND 8), sum(i.score <= 6)"
+    overall = db.execute(f"SELECT {cols} FROM items i WHERE i.scale = 'nps' {cond}", args).fetchone()
+    groups = db.execute(
+        f"SELECT t.theme, {cols} FROM item_themes t JOIN items i ON i.id = t.item_id"
+        f" WHERE i.scale = 'nps' {cond} GROUP BY t.theme ORDER BY 2 DESC, 1", args).fetchall()
+    return {"overall": overall, "groups": groups}
+
+
+def q_search(db, text, limit=20):
+    return db.execute(
+        "SELECT i.uid, i.created_at, i.kind, i.source, bm25(items_fts),"
+        " snippet(items_fts, 0, '[', ']', '…', 16) FROM items_fts"
+        " JOIN items i ON i.id = items_fts.rowid WHERE items_fts MATCH ?"
+        " ORDER BY bm25(items_fts) LIMIT ?", (text, limit)).fetchall()
+
+
+def q_export(db, out):
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["uid", "created_at", "kind", "source", "customer_id", "account", "score", "scale",
+                "sentiment", "themes", "theme_scores", "attrs", "subject", "text"])
+    cur = db.execute(
+        "SELECT i.uid, strftime('%Y-%m-%dT%H:%M:%SZ', i.created_at, 'unixepoch'), i.kind,"
+        " i.source, i.customer_id, i.account, i.score, i.scale, i.sentiment,"
+        " (SELECT group_concat(theme, ';') FROM (SELECT theme FROM item_themes"
+        "   WHERE item_id = i.id ORDER BY theme)),"
+        " (SELECT group_concat(score, ';') FROM (SELECT score FROM item_themes"
+        "   WHERE item_id = i.id ORDER BY theme)),"
+        " i.attrs, i.subject, i.text FROM items i ORDER BY i.created_at, i.id")
+    for row in cur:
+        row = list(row)
+        if row[8] is not None:
+            row[8] = f"{row[8]:.3f}"
+        w.writerow(row)
+
+
+def q_report(db, since, now, top=8):
+    items, sent = db.execute(
+        "SELECT count(*), avg(sentiment) FROM items WHERE created_at >= ?", (since,)).fetchone()
+    tagged = db.execute("SELECT count(DISTINCT item_id) FROM item_themes WHERE created_at >= ?",
+                        (since,)).fetchone()[0]
+    themes = q_top(db, since, now, top)
+    names = [r["theme"] for r in themes]
+    weekly = [w for w in q_trends(db, since)]
+    for w in weekly:
+        w["themes"] = {k: v for k, v in w["themes"].items() if k in names}
+    negative = {}
+    for name in names:
+        negative[name] = db.execute(
+            "SELECT i.uid FROM item_themes t JOIN items i ON i.id = t.item_id WHERE t.theme = ?"
+            " AND t.created_at >= ? AND (t.sentiment < -0.05 OR t.nps_score <= 6)"
+            " ORDER BY t.score DESC, t.created_at DESC LIMIT 3", (name, since)).fetchall()
+    return {"items": items, "tagged": tagged, "sentiment": sent, "nps": q_nps(db, since),
+            "themes": themes, "weekly": weekly, "quotes": negative}
+
+
+def query_main(argv):
+    ap = argparse.ArgumentParser(prog="baseline.py query",
+                                 description="voc's query commands, the straightforward way")
+    ap.add_argument("what", choices=["top", "trends", "nps", "search", "export", "report"])
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--since", help="30d, 12w, 6m, 1y")
+    ap.add_argument("--text", default="some query", help="the search query")
+    args = ap.parse_args(argv)
+    db = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
+    now = int(time.time())
+    since = since_epoch(args.since, now)
+    if args.what == "export":
+        q_export(db, sys.stdout)
+        return 0
+    answer = {
+        "top": lambda: q_top(db, since or 0, now),
+        "trends": lambda: q_trends(db, since or 0),
+        "nps": lambda: q_nps(db, since),
+        "search": lambda: q_search(db, args.text),
+        "report": lambda: q_report(db, since or now - 90 * 86400, now),
+    }[args.what]()
+    print(json.dumps(answer, default=str))
+    return 0
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "query":
+        return query_main(sys.argv[2:])
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rules", required=True)
     ap.add_argument("--input", required=True)

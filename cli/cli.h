@@ -53,6 +53,13 @@ void voc_cli_csv_field(FILE *fp, const char *s);
  * collapsed to one space, an ellipsis when cut. */
 void voc_cli_put_clipped(FILE *fp, const char *s, size_t cols);
 
+/* voc top --dedup (cmd_clusters.c): themes ranked like voc_store_top, but
+ * each group of near-identical items (voc dupes) counts once; no sentiment
+ * or NPS. Caller clears *out with voc_top_clear. Errors: VOC_EINVAL with
+ * --where or --negative, VOC_EDB. */
+int voc_cli_top_dedup(const voc_opts *o, const voc_filter *f, size_t limit, voc_top *out,
+                      voc_err *err);
+
 /* Print "cmd: message" to stderr and map err->code to an exit status. */
 int voc_cli_fail(const char *cmd, const voc_err *err);
 
@@ -72,5 +79,7 @@ int voc_cmd_alerts(int argc, char **argv);
 int voc_cmd_search(int argc, char **argv);
 int voc_cmd_tail(int argc, char **argv);
 int voc_cmd_report(int argc, char **argv);
+int voc_cmd_clusters(int argc, char **argv);
+int voc_cmd_dupes(int argc, char **argv);
 
 #endif

@@ -12,10 +12,12 @@
  * through voc_svg_escape, so feedback that contains markup shows as text.
  *
  * Where the numbers come from: the table is voc_store_top (the same figures
- * as voc top); the headline, the weekly lines and NPS by theme come from one
- * streaming pass over the window's items (voc_store_export), because that is
- * the query that honours every filter (--where, --theme, --negative)
- * alike; the quotes are voc_store_quotes with the negative filter. */
+ * as voc top); the headline is voc_store_summary, the weekly lines
+ * voc_store_trends_exact (the window's own bounds, not whole days) and NPS
+ * by theme voc_store_nps. All of them honour every filter (--where,
+ * --theme, --negative) alike, and answer from the daily rollups when there
+ * is none of those; the quotes are voc_store_quotes with the negative
+ * filter. */
 #include "cli/cli.h"
 #include "cli/svg.h"
 
@@ -62,21 +64,19 @@ typedef struct s_theme_nps {
     int64_t responses, promoters, passives, detractors;
 } s_theme_nps;
 
-/* What the pass over the window's items gathers. */
+/* What the report shows beside the theme table. */
 typedef struct s_tally {
-    const voc_filter *f;
     const voc_top *top; /* borrowed: the table's themes get weekly lines */
     int64_t items, tagged, sent_n;
     double sent_sum;
     int64_t responses, promoters, passives, detractors;
-    s_theme_nps *themes; /* sorted by theme, for bsearch */
-    size_t theme_count, theme_cap;
+    s_theme_nps *themes; /* NPS by theme (themes with responses) */
+    size_t theme_count;
     bool have_week0;
     int64_t week0;        /* day number of the first week's Monday */
     size_t week_count;    /* weeks from week0 */
     size_t week_cap;      /* allocated elements of week_counts */
     int64_t *week_counts; /* week_count x top->count, row-major by week */
-    int64_t parse_errors; /* rows whose JSON or time did not parse */
 } s_tally;
 
 static void s_tally_clear(s_tally *t)
@@ -105,35 +105,6 @@ static int64_t s_monday(int64_t t)
     return d - ((d % 7 + 7 + 3) % 7); /* 1970-01-01 was a Thursday */
 }
 
-static bool s_in_subtree(const char *theme, const char *prefix)
-{
-    if (!prefix) return true;
-    size_t n = strlen(prefix);
-    return strncmp(theme, prefix, n) == 0 && (theme[n] == '\0' || theme[n] == '.');
-}
-
-static int s_cmp_theme_key(const void *key, const void *elem)
-{
-    return strcmp(key, ((const s_theme_nps *)elem)->theme);
-}
-
-/* The NPS counts of theme, added in order when new. */
-static s_theme_nps *s_theme_slot(s_tally *t, const char *theme)
-{
-    s_theme_nps *hit = t->theme_count ? bsearch(theme, t->themes, t->theme_count, sizeof *t->themes,
-                                                s_cmp_theme_key)
-                                      : NULL;
-    if (hit) return hit;
-    size_t at = 0;
-    while (at < t->theme_count && strcmp(t->themes[at].theme, theme) < 0)
-        at++;
-    voc_grow((void **)&t->themes, &t->theme_cap, t->theme_count + 1, sizeof *t->themes);
-    memmove(&t->themes[at + 1], &t->themes[at], (t->theme_count - at) * sizeof *t->themes);
-    t->theme_count++;
-    t->themes[at] = (s_theme_nps){.theme = voc_strdup(theme)};
-    return &t->themes[at];
-}
-
 /* The counts row of week w (from week0), zero-filled up to it. */
 static int64_t *s_week_row(s_tally *t, size_t w)
 {
@@ -148,53 +119,69 @@ static int64_t *s_week_row(s_tally *t, size_t w)
     return t->week_counts + w * nt;
 }
 
-/* One item of the window: voc_store_export's callback. */
-static int s_collect(void *user, const voc_export_row *row)
+/* The headline figures and NPS by theme of f. */
+static int s_gather(voc_store *st, const voc_filter *f, s_tally *t, voc_err *err)
 {
-    s_tally *t = user;
-    t->items++;
-    if (!isnan(row->sentiment)) {
-        t->sent_sum += row->sentiment;
-        t->sent_n++;
+    voc_summary sum;
+    voc_nps_row all = {0}, *rows = NULL;
+    size_t n = 0;
+    int rc = voc_store_summary(st, f, &sum, err);
+    if (rc == 0) rc = voc_store_nps(st, f, VOC_NPS_BY_THEME, NULL, &all, &rows, &n, err);
+    if (rc) return rc;
+    t->items = sum.items;
+    t->tagged = sum.tagged;
+    t->sent_sum = sum.sentiment_sum;
+    t->sent_n = sum.sentiment_n;
+    t->responses = sum.responses;
+    t->promoters = sum.promoters;
+    t->passives = sum.passives;
+    t->detractors = sum.detractors;
+    t->themes = voc_calloc(n + 1, sizeof *t->themes);
+    for (size_t i = 0; i < n; i++) {
+        t->themes[i] = (s_theme_nps){rows[i].key, rows[i].responses, rows[i].promoters,
+                                     rows[i].passives, rows[i].detractors};
+        rows[i].key = NULL;
     }
-    bool scored = row->score >= 0 && row->scale && strcmp(row->scale, "nps") == 0;
-    if (scored) {
-        t->responses++;
-        t->promoters += row->score >= 9;
-        t->passives += row->score >= 7 && row->score <= 8;
-        t->detractors += row->score <= 6;
+    t->theme_count = n;
+    voc_nps_rows_free(rows, n);
+    free(all.key);
+    return 0;
+}
+
+/* The weekly lines of the top themes: items per ISO week inside the
+ * window. The weeks run from week0 (the window's first Monday, or the
+ * first week with an item when it has none) to the last week with an
+ * item; a week with no item of a top theme is a zero. */
+static int s_weeks(voc_store *st, const voc_filter *f, s_tally *t, voc_err *err)
+{
+    const voc_top *top = t->top;
+    const char **only = voc_calloc(top->count + 1, sizeof *only);
+    for (size_t k = 0; k < top->count; k++)
+        only[k] = top->rows[k].theme;
+    voc_trends tr;
+    int rc = voc_store_trends_exact(st, f, VOC_INTERVAL_WEEK, only, 0, &tr, err);
+    free(only);
+    if (rc) return rc;
+    size_t *col = voc_calloc(top->count + 1, sizeof *col);
+    for (size_t k = 0; k < top->count; k++) {
+        col[k] = SIZE_MAX;
+        for (size_t c = 0; c < tr.theme_count; c++)
+            if (strcmp(tr.themes[c], top->rows[k].theme) == 0) col[k] = c;
     }
-    int64_t *week = NULL;
-    int64_t at;
-    voc_err e;
-    if (row->created_at_iso && voc_time_parse(row->created_at_iso, &at, &e) == 0) {
-        int64_t monday = s_monday(at);
-        if (!t->have_week0) { /* rows come oldest first */
+    for (size_t p = 0; p < tr.period_count; p++) {
+        if (tr.totals[p] == 0) continue;
+        int64_t monday = s_floor_div(tr.period_start[p], 86400);
+        if (!t->have_week0) {
             t->week0 = monday;
             t->have_week0 = true;
         }
-        if (monday >= t->week0) week = s_week_row(t, (size_t)((monday - t->week0) / 7));
-    } else {
-        t->parse_errors++;
+        if (monday < t->week0) continue;
+        int64_t *row = s_week_row(t, (size_t)((monday - t->week0) / 7));
+        for (size_t k = 0; k < top->count; k++)
+            if (col[k] != SIZE_MAX) row[k] += tr.counts[p * tr.theme_count + col[k]];
     }
-    cJSON *themes = row->themes_json ? cJSON_Parse(row->themes_json) : NULL, *th;
-    if (!themes && row->themes_json) t->parse_errors++;
-    if (cJSON_GetArraySize(themes) > 0) t->tagged++;
-    cJSON_ArrayForEach(th, themes)
-    {
-        const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(th, "id"));
-        if (!id || !s_in_subtree(id, t->f->theme)) continue;
-        if (scored) {
-            s_theme_nps *n = s_theme_slot(t, id);
-            n->responses++;
-            n->promoters += row->score >= 9;
-            n->passives += row->score >= 7 && row->score <= 8;
-            n->detractors += row->score <= 6;
-        }
-        for (size_t k = 0; week && k < t->top->count; k++)
-            if (strcmp(t->top->rows[k].theme, id) == 0) week[k]++;
-    }
-    cJSON_Delete(themes);
+    free(col);
+    voc_trends_clear(&tr);
     return 0;
 }
 
@@ -741,18 +728,14 @@ int voc_cmd_report(int argc, char **argv)
         tally.week0 = s_monday(since);
         tally.have_week0 = true;
     }
-    tally.f = &f;
     tally.top = &top;
-    if (voc_store_export(st, &f, s_collect, &tally, &err)) {
+    if (s_gather(st, &f, &tally, &err) || s_weeks(st, &f, &tally, &err)) {
         status = voc_cli_fail("voc report", &err);
         goto out;
     }
     if (tally.have_week0 && s_monday(end - 1) >= tally.week0)
         s_week_row(&tally, (size_t)((s_monday(end - 1) - tally.week0) / 7));
     if (since == INT64_MIN) since = tally.have_week0 ? tally.week0 * 86400 : end;
-    if (tally.parse_errors)
-        fprintf(stderr, "voc report: %lld items had an unreadable time or theme list\n",
-                (long long)tally.parse_errors);
 
     if (s_out_open(out_path, &fp, &tmp, &err)) {
         status = voc_cli_fail("voc report", &err);

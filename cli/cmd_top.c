@@ -18,6 +18,7 @@ static const voc_opt s_options[] = {
     {"theme", VOC_OPT_STR, NULL, NULL, "PREFIX", "drill into a theme and its sub-themes"},
     {"limit", VOC_OPT_INT, "10", NULL, "N", "show at most N themes (0: all)"},
     {"format", VOC_OPT_STR, "table", NULL, "FMT", "table, csv or json"},
+    {"dedup", VOC_OPT_BOOL, "false", NULL, NULL, "count each group of near-identical items once"},
     {0},
 };
 
@@ -233,7 +234,8 @@ int voc_cmd_top(int argc, char **argv)
     }
     f.theme = voc_opts_str(o, "theme");
     if (voc_cli_open_store(o, &store, &err) ||
-        voc_store_top(store, &f, (size_t)limit, &top, &err)) {
+        (voc_opts_bool(o, "dedup") ? voc_cli_top_dedup(o, &f, (size_t)limit, &top, &err)
+                                   : voc_store_top(store, &f, (size_t)limit, &top, &err))) {
         status = voc_cli_fail("voc top", &err);
         goto out;
     }

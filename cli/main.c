@@ -19,6 +19,8 @@ static const s_cmd s_cmds[] = {
     {"quotes", voc_cmd_quotes, "what customers wrote about a theme, evidence marked"},
     {"report", voc_cmd_report, "one self-contained HTML report: numbers, themes, charts, quotes"},
     {"alerts", voc_cmd_alerts, "themes that spiked or are new this week (exit 3 when any)"},
+    {"clusters", voc_cmd_clusters, "groups of similar feedback: emerging themes, suggested rules"},
+    {"dupes", voc_cmd_dupes, "groups of near-identical feedback"},
     {"search", voc_cmd_search, "full-text search over all feedback, best matches first"},
     {"tail", voc_cmd_tail, "tagged items live as the processor stores them"},
     {"export", voc_cmd_export, "stream matching items with themes and scores (csv, jsonl)"},

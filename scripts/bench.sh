@@ -6,19 +6,25 @@
 #
 #   end-to-end import  voc-gen -> voc-collect file -> voc-processor -> SQLite
 #   tokenize, tag      build/bin/voc-bench-analysis, when it is built
-#   voc top latency    median of several runs on a store of BENCH_TOP_COUNT items
+#   query latency      voc top, trends, nps, search, export and report on a
+#                      store of BENCH_TOP_COUNT items: median wall time of
+#                      several runs (whole processes), beside the same
+#                      questions answered by bench/baseline.py query (Python
+#                      and SQL over the same database, no rollups)
 #
 # Environment:
-#   BENCH_E2E_COUNT  items for the import run       (default 100000)
-#   BENCH_TOP_COUNT  items in the store for voc top (default 1000000)
-#   BENCH_TOP_RUNS   timed runs per voc top query   (default 5)
-#   BENCH_RULES      rule set                       (default rules/default.json)
-#   BENCH_BIN        where the binaries are         (default build/bin)
+#   BENCH_E2E_COUNT  items for the import run                 (default 100000)
+#   BENCH_TOP_COUNT  items in the store for the queries       (default 1000000)
+#   BENCH_TOP_RUNS   timed runs per fast query                (default 5)
+#   BENCH_SLOW_RUNS  timed runs of export, report, baselines  (default 3)
+#   BENCH_RULES      rule set                                 (default rules/default.json)
+#   BENCH_BIN        where the binaries are                   (default build/bin)
 #
-# The voc top store (bench/out/1m.db, whatever BENCH_TOP_COUNT is) is
-# reused when it holds exactly BENCH_TOP_COUNT items, all tagged with this
-# rule set (checked with the sqlite3 command when installed); otherwise it
-# is rebuilt, which takes a while. Delete it after changing voc-gen.
+# The query store (bench/out/1m.db, whatever BENCH_TOP_COUNT is) is reused
+# when it holds exactly BENCH_TOP_COUNT items, all tagged with this rule set
+# (checked with the sqlite3 command when installed), after migrating it to
+# this build's schema; otherwise it is rebuilt, which takes a while. Delete
+# it after changing voc-gen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,16 +33,18 @@ out=bench/out
 e2e_count=${BENCH_E2E_COUNT:-100000}
 top_count=${BENCH_TOP_COUNT:-1000000}
 top_runs=${BENCH_TOP_RUNS:-5}
+slow_runs=${BENCH_SLOW_RUNS:-3}
 rules=${BENCH_RULES:-rules/default.json}
 endpoint="ipc://$PWD/$out/p.sock"
 top_db="$out/1m.db"
 
-for n in "$e2e_count" "$top_count" "$top_runs"; do
+for n in "$e2e_count" "$top_count" "$top_runs" "$slow_runs"; do
   case "$n" in
     '' | *[!0-9]*) echo "bench: BENCH_* counts must be whole numbers, got '$n'" >&2; exit 2 ;;
   esac
 done
-if [ "$e2e_count" -lt 1 ] || [ "$top_count" -lt 1 ] || [ "$top_runs" -lt 1 ]; then
+if [ "$e2e_count" -lt 1 ] || [ "$top_count" -lt 1 ] || [ "$top_runs" -lt 1 ] ||
+  [ "$slow_runs" -lt 1 ]; then
   echo "bench: BENCH_* counts must be at least 1" >&2
   exit 2
 fi
@@ -61,15 +69,16 @@ stop_processor() {
 }
 trap 'stop_processor || true' EXIT
 
-# start_processor DB LOG: start voc-processor on a fresh socket and wait
-# (bounded) for it to bind.
+# start_processor DB LOG [MS]: start voc-processor on a fresh socket and wait
+# (bounded, 20 s unless MS) for it to bind; it opens (and migrates) the
+# store first.
 start_processor() {
-  local db=$1 log=$2 deadline
+  local db=$1 log=$2 wait_ms=${3:-20000} deadline
   rm -f "$out/p.sock"
   "$bin/voc-processor" --db "$db" --listen "$endpoint" --rules "$rules" \
     --stats-interval 0 --log-level warn 2>"$log" &
   proc_pid=$!
-  deadline=$(($(now_ms) + 20000))
+  deadline=$(($(now_ms) + wait_ms))
   until [ -S "$out/p.sock" ]; do
     if ! kill -0 "$proc_pid" 2>/dev/null; then
       proc_pid=
@@ -78,7 +87,7 @@ start_processor() {
       exit 1
     fi
     if [ "$(now_ms)" -gt "$deadline" ]; then
-      echo "bench: voc-processor did not bind $endpoint within 20 s" >&2
+      echo "bench: voc-processor did not bind $endpoint within $((wait_ms / 1000)) s" >&2
       exit 1
     fi
     sleep 0.05
@@ -238,21 +247,99 @@ else
   say "  $top_build"
 fi
 
-# time_top ARGS...: median wall time in ms of top_runs runs of voc top
-time_top() {
-  local t0 t1
-  "$bin/voc" top --db "$top_db" "$@" >/dev/null # warm the page cache once
-  for _ in $(seq 1 "$top_runs"); do
+# A reused store may predate this build's schema: the processor migrates
+# it when it opens it (the read-only voc refuses an old schema).
+if ! "$bin/voc" stats --db "$top_db" >/dev/null 2>"$out/stats.err"; then
+  if grep -q "migrate" "$out/stats.err"; then
+    say "migrating $top_db to this build's schema"
     t0=$(now_ms)
-    "$bin/voc" top --db "$top_db" "$@" >/dev/null
-    t1=$(now_ms)
-    echo $((t1 - t0))
-  done | median
+    start_processor "$top_db" "$out/processor-migrate.log" 600000
+    stop_processor || { echo "bench: voc-processor did not stop cleanly; see $out/processor-migrate.log" >&2; exit 1; }
+    say "  migrated in $(($(now_ms) - t0)) ms"
+  else
+    cat "$out/stats.err" >&2
+    exit 1
+  fi
+fi
+
+# run_us CMD...: wall time of one run in microseconds, output discarded.
+# bash's EPOCHREALTIME reads the clock without starting a process.
+run_us() {
+  local a b
+  if [ -n "${EPOCHREALTIME:-}" ]; then
+    a=${EPOCHREALTIME/[.,]/}
+    "$@" >/dev/null
+    b=${EPOCHREALTIME/[.,]/}
+    echo $((b - a))
+  else
+    a=$(date +%s%N)
+    "$@" >/dev/null
+    b=$(date +%s%N)
+    echo $(((b - a) / 1000))
+  fi
 }
-say "timing voc top ($top_runs runs each)"
-top_all=$(time_top --limit 10 --format json)
-top_30d=$(time_top --limit 10 --format json --since 30d)
-top_30d_ticket=$(time_top --limit 10 --format json --since 30d --kind ticket)
+
+# time_ms RUNS CMD...: median wall time in ms (one decimal) of RUNS runs,
+# after one untimed run that warms the page cache.
+time_ms() {
+  local runs=$1
+  shift
+  "$@" >/dev/null
+  for _ in $(seq 1 "$runs"); do run_us "$@"; done | median |
+    awk '{ printf "%.1f", $1 / 1000 }'
+}
+
+# time_cold_ms RUNS CMD...: the same without the warm-up run (the slow
+# baselines; voc's runs have warmed the page cache already).
+time_cold_ms() {
+  local runs=$1
+  shift
+  for _ in $(seq 1 "$runs"); do run_us "$@"; done | median |
+    awk '{ printf "%.1f", $1 / 1000 }'
+}
+
+voc_q() { "$bin/voc" "$1" --db "$top_db" "${@:2}"; }
+py_q() { python3 bench/baseline.py query "$1" --db "$top_db" "${@:2}"; }
+have_py=
+command -v python3 >/dev/null 2>&1 && have_py=1
+
+# The full-text index is caught up by the first voc search after an import:
+# time that once, apart from the queries.
+search_index_row="already indexed"
+if [ "$(sqlite3 -readonly "$top_db" "SELECT count(*) FROM items WHERE id > (SELECT upto FROM fts_state)" 2>/dev/null || echo 1)" != 0 ]; then
+  say "indexing $top_db for full-text search (the first voc search does it)"
+  t0=$(now_ms)
+  voc_q search "some query" >/dev/null
+  search_index_row="$(awk -v ms=$(($(now_ms) - t0)) 'BEGIN { printf "%.1f", ms / 1000 }') s, once"
+fi
+
+say "timing voc queries ($top_runs runs each, $slow_runs for export and report)"
+top_all=$(time_ms "$top_runs" voc_q top --limit 10 --format json)
+top_30d=$(time_ms "$top_runs" voc_q top --limit 10 --format json --since 30d)
+top_30d_ticket=$(time_ms "$top_runs" voc_q top --limit 10 --format json --since 30d --kind ticket)
+trends_1y=$(time_ms "$top_runs" voc_q trends --interval week --since 1y --top 0 --format csv)
+nps_theme=$(time_ms "$top_runs" voc_q nps --by theme --format csv)
+search_q=$(time_ms "$top_runs" voc_q search "some query" --format json)
+search_refund=$(time_ms "$top_runs" voc_q search "refund" --format json)
+export_csv=$(time_ms "$slow_runs" voc_q export --format csv)
+report_90d=$(time_ms "$slow_runs" voc_q report --since 90d --out -)
+report_where=$(time_ms "$slow_runs" voc_q report --since 90d --where plan=team --out -)
+export_rss="n/a"
+if [ -x /usr/bin/time ]; then
+  /usr/bin/time -f "%M" -o "$out/export.rss" "$bin/voc" export --db "$top_db" --format csv >/dev/null
+  export_rss="$(awk '{ printf "%.0f MiB", $1 / 1024 }' "$out/export.rss") max RSS"
+fi
+
+py_top=n/a py_trends=n/a py_nps=n/a py_search=n/a py_export=n/a py_report=n/a
+if [ -n "$have_py" ]; then
+  say "timing the same questions in bench/baseline.py query ($slow_runs runs each)"
+  py_top=$(time_cold_ms "$slow_runs" py_q top --since 30d)
+  py_trends=$(time_cold_ms "$slow_runs" py_q trends --since 1y)
+  py_nps=$(time_cold_ms "$slow_runs" py_q nps)
+  py_search=$(time_cold_ms "$slow_runs" py_q search --text "some query")
+  py_export=$(time_cold_ms "$slow_runs" py_q export)
+  py_report=$(time_cold_ms "$slow_runs" py_q report --since 90d)
+fi
 
 # ---- (e) retag the large store -------------------------------------------------
 retag_row="n/a"
@@ -294,11 +381,23 @@ fi
   echo "| end-to-end import (voc-collect file → voc-processor → SQLite) | $e2e_count items | $e2e_rate items/s ($e2e_ms ms, $e2e_stored stored) |"
   echo "| tokenize | $e2e_count items | $tok_rate |"
   echo "| tag | $e2e_count items | $tag_rate |"
-  echo "| voc top --limit 10 --format json | $top_count items ($top_build) | $top_all ms (median of $top_runs) |"
-  echo "| voc top --limit 10 --format json --since 30d | $top_count items | $top_30d ms (median of $top_runs) |"
-  echo "| voc top --limit 10 --format json --since 30d --kind ticket | $top_count items | $top_30d_ticket ms (median of $top_runs) |"
   echo "| voc retag after a one-keyword edit of the rule set | $top_count items | $retag_edit_row |"
   echo "| voc retag --rules (1,000 themes), whole store | $top_count items | $retag_row |"
+  echo
+  echo "Queries on $top_count items ($top_build); wall time of the whole process, median of $top_runs runs ($slow_runs for export, report and the Python baseline); full-text index: $search_index_row."
+  echo
+  echo "| query | voc | target | Python baseline (bench/baseline.py query) |"
+  echo "|---|---|---|---|"
+  echo "| \`voc top --since 30d\` | $top_30d ms | < 20 ms | $py_top ms |"
+  echo "| \`voc top\` (all time) | $top_all ms | | |"
+  echo "| \`voc top --since 30d --kind ticket\` | $top_30d_ticket ms | | |"
+  echo "| \`voc trends --interval week --since 1y\` (all themes) | $trends_1y ms | < 50 ms | $py_trends ms |"
+  echo "| \`voc nps --by theme\` | $nps_theme ms | < 100 ms | $py_nps ms |"
+  echo "| \`voc search \"some query\"\` | $search_q ms | < 50 ms | $py_search ms |"
+  echo "| \`voc search refund\` (~3% of items match) | $search_refund ms | | |"
+  echo "| \`voc export --format csv\` (all items) | $export_csv ms, $export_rss | < 5 s, flat memory | $py_export ms |"
+  echo "| \`voc report --since 90d\` | $report_90d ms | | $py_report ms |"
+  echo "| \`voc report --since 90d --where plan=team\` | $report_where ms | | |"
   if [ "${#analysis_rows[@]}" -gt 0 ]; then
     echo
     echo "Tagging, one core, items/s (tag = Vectorscan prefilter + PCRE2 confirm + keywords + evidence):"

@@ -1,7 +1,9 @@
-/* rollup.c: in-memory deltas for item_day and theme_day (see rollup.h). An
- * open-addressing table keyed by (day, theme, kind, source), theme NULL for
- * item_day rows; it is emptied by every flush, so it stays as small as the
- * set of rollup rows one transaction touches. */
+/* rollup.c: in-memory deltas for item_day, theme_day and theme_day_all
+ * (see rollup.h). An open-addressing table keyed by (day, theme, kind,
+ * source): theme NULL for item_day rows, kind and source NULL for
+ * theme_day_all rows (a theme's day over every kind and source). It is
+ * emptied by every flush, so it stays as small as the set of rollup rows
+ * one transaction touches. */
 #include "store/rollup.h"
 
 #include "common/alloc.h"
@@ -13,7 +15,7 @@ typedef struct s_entry {
     uint64_t hash; /* 0: empty slot */
     int64_t day;
     char *theme; /* NULL: an item_day row */
-    char *kind;
+    char *kind;  /* NULL (with source): a theme_day_all row */
     char *source;
     int64_t items, tagged, scored, promoters, detractors, sentiment_n;
     double sentiment_sum;
@@ -24,7 +26,7 @@ struct voc_rollup {
     size_t cap; /* power of two */
     size_t used;
     sqlite3 *db; /* the statements below belong to it */
-    sqlite3_stmt *item_st, *theme_st;
+    sqlite3_stmt *item_st, *theme_st, *theme_all_st;
 };
 
 int64_t voc_rollup_day(int64_t t)
@@ -65,6 +67,7 @@ void voc_rollup_free(voc_rollup *r)
     free(r->slots);
     sqlite3_finalize(r->item_st);
     sqlite3_finalize(r->theme_st);
+    sqlite3_finalize(r->theme_all_st);
     free(r);
 }
 
@@ -175,22 +178,23 @@ void voc_rollup_theme(voc_rollup *r, int64_t created_at, const char *theme, cons
                       double sentiment)
 {
     s_add(s_find(r, created_at, theme, kind, source), sign, nps_score, has_sentiment, sentiment);
+    s_add(s_find(r, created_at, theme, NULL, NULL), sign, nps_score, has_sentiment, sentiment);
 }
 
 static int s_fail(sqlite3 *db, int rc, voc_err *err, const char *what)
 {
     int prim = rc & 0xff;
-    int code = prim == SQLITE_FULL ? VOC_EFULL
+    int code = prim == SQLITE_FULL                            ? VOC_EFULL
                : prim == SQLITE_BUSY || prim == SQLITE_LOCKED ? VOC_EBUSY
-                                                               : VOC_EDB;
+                                                              : VOC_EDB;
     return voc_err_set(err, code, "%s: %s", what, sqlite3_errmsg(db));
 }
 
 #define S_UPSERT_SET                                                                               \
     " ON CONFLICT DO UPDATE SET items = items + excluded.items,"                                   \
-    " scored = scored + excluded.scored, promoters = promoters + excluded.promoters,"             \
-    " detractors = detractors + excluded.detractors,"                                            \
-    " sentiment_sum = sentiment_sum + excluded.sentiment_sum,"                                   \
+    " scored = scored + excluded.scored, promoters = promoters + excluded.promoters,"              \
+    " detractors = detractors + excluded.detractors,"                                              \
+    " sentiment_sum = sentiment_sum + excluded.sentiment_sum,"                                     \
     " sentiment_n = sentiment_n + excluded.sentiment_n"
 
 static int s_prepare(voc_rollup *r, sqlite3 *db, voc_err *err)
@@ -198,7 +202,8 @@ static int s_prepare(voc_rollup *r, sqlite3 *db, voc_err *err)
     if (r->db == db && r->item_st) return 0;
     sqlite3_finalize(r->item_st);
     sqlite3_finalize(r->theme_st);
-    r->item_st = r->theme_st = NULL;
+    sqlite3_finalize(r->theme_all_st);
+    r->item_st = r->theme_st = r->theme_all_st = NULL;
     r->db = db;
     int rc = sqlite3_prepare_v3(
         db,
@@ -210,9 +215,15 @@ static int s_prepare(voc_rollup *r, sqlite3 *db, voc_err *err)
         rc = sqlite3_prepare_v3(
             db,
             "INSERT INTO theme_day (day, theme, kind, source, items, scored, promoters,"
-            " detractors, sentiment_sum, sentiment_n) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"
-            S_UPSERT_SET,
+            " detractors, sentiment_sum, sentiment_n) VALUES "
+            "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)" S_UPSERT_SET,
             -1, SQLITE_PREPARE_PERSISTENT, &r->theme_st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v3(
+            db,
+            "INSERT INTO theme_day_all (day, theme, items, scored, promoters, detractors,"
+            " sentiment_sum, sentiment_n) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)" S_UPSERT_SET,
+            -1, SQLITE_PREPARE_PERSISTENT, &r->theme_all_st, NULL);
     return rc == SQLITE_OK ? 0 : s_fail(db, rc, err, "preparing rollups");
 }
 
@@ -226,12 +237,14 @@ int voc_rollup_flush(voc_rollup *r, sqlite3 *db, voc_err *err)
         if (!e->items && !e->tagged && !e->scored && !e->promoters && !e->detractors &&
             !e->sentiment_n && e->sentiment_sum == 0)
             continue;
-        sqlite3_stmt *st = e->theme ? r->theme_st : r->item_st;
+        sqlite3_stmt *st = !e->theme ? r->item_st : e->kind ? r->theme_st : r->theme_all_st;
         int k = 1;
         sqlite3_bind_int64(st, k++, e->day);
         if (e->theme) sqlite3_bind_text(st, k++, e->theme, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, k++, e->kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, k++, e->source, -1, SQLITE_STATIC);
+        if (e->kind) {
+            sqlite3_bind_text(st, k++, e->kind, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, k++, e->source, -1, SQLITE_STATIC);
+        }
         sqlite3_bind_int64(st, k++, e->items);
         if (!e->theme) sqlite3_bind_int64(st, k++, e->tagged);
         sqlite3_bind_int64(st, k++, e->scored);

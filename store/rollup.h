@@ -1,10 +1,10 @@
-/* rollup.h: the daily rollups (item_day, theme_day) kept in step by the
- * store's own write path.
+/* rollup.h: the daily rollups (item_day, theme_day, theme_day_all) kept in
+ * step by the store's own write path.
  *
  * Every change the store makes to items and item_themes adds or subtracts
  * that row's contribution here, in memory; voc_rollup_flush applies the
- * summed deltas with one upsert per (day, kind, source) and per (day, theme,
- * kind, source) just before the transaction commits. A batch of thousands
+ * summed deltas with one upsert per (day, kind, source), per (day, theme,
+ * kind, source) and per (day, theme) just before the transaction commits. A batch of thousands
  * of items touches a few dozen rollup rows, so this costs a fraction of a
  * per-row trigger. Internal to store/. */
 #ifndef VOC_STORE_ROLLUP_H
@@ -37,7 +37,8 @@ void voc_rollup_tagged(voc_rollup *r, int64_t created_at, const char *kind, cons
 void voc_rollup_sentiment(voc_rollup *r, int64_t created_at, const char *kind, const char *source,
                           bool had, double old_value, bool has, double new_value);
 
-/* One theme row, as voc_rollup_item. */
+/* One theme row, as voc_rollup_item (counted in theme_day and
+ * theme_day_all). */
 void voc_rollup_theme(voc_rollup *r, int64_t created_at, const char *theme, const char *kind,
                       const char *source, int sign, int nps_score, bool has_sentiment,
                       double sentiment);

@@ -256,9 +256,43 @@ static const char *const s_migrations[] = {
     "DROP TRIGGER items_day_ins; DROP TRIGGER items_day_del;"
     " DROP TRIGGER items_day_upd;"
     " DROP TRIGGER themes_day_ins; DROP TRIGGER themes_day_del;",
+    /* 7: reads that stay off the big rows. theme_day_all is theme_day summed
+     * over kind and source (kept by store/rollup.c like the others): a
+     * window without a kind or source filter reads ~30 rows a day instead of
+     * ~250. The two item_themes indexes carry every column the window
+     * queries read (the edges of voc top, the quote candidates), so those
+     * never visit the table rows that hold the evidence JSON. */
+    "CREATE TABLE theme_day_all ("
+    "  day INTEGER NOT NULL, theme TEXT NOT NULL,"
+    "  items INTEGER NOT NULL DEFAULT 0, scored INTEGER NOT NULL DEFAULT 0,"
+    "  promoters INTEGER NOT NULL DEFAULT 0, detractors INTEGER NOT NULL DEFAULT 0,"
+    "  sentiment_sum REAL NOT NULL DEFAULT 0, sentiment_n INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (day, theme)) WITHOUT ROWID;"
+    "INSERT INTO theme_day_all (day, theme, items, scored, promoters, detractors,"
+    "  sentiment_sum, sentiment_n)"
+    "  SELECT day, theme, sum(items), sum(scored), sum(promoters), sum(detractors),"
+    "  sum(sentiment_sum), sum(sentiment_n) FROM theme_day GROUP BY day, theme;"
+    "DROP INDEX item_themes_window;"
+    "CREATE INDEX item_themes_window ON item_themes(created_at, theme, kind, source,"
+    "  nps_score, sentiment);"
+    "DROP INDEX item_themes_theme;"
+    "CREATE INDEX item_themes_theme ON item_themes(theme, created_at, item_id, score,"
+    "  sentiment, nps_score, kind, source);",
 };
 
 #define S_NMIGRATIONS (sizeof s_migrations / sizeof s_migrations[0])
+_Static_assert(S_NMIGRATIONS == VOC_STORE_SCHEMA_VERSION, "one migration per schema version");
+
+/* Page cache of a read-only connection, KiB. Readers make one pass over a
+ * few hundred pages: a small cache recycles its buffers instead of faulting
+ * in fresh memory for every page, which costs more than reading a page
+ * again from the OS cache. The writer keeps 64 MiB. */
+#define S_READ_CACHE_KIB "512"
+
+/* Page cache while voc_store_export sorts a large window, KiB: the size of
+ * the sorted runs it writes to temporary files (one merge pass for a few
+ * million items), and so what the export's memory stays below. */
+#define S_EXPORT_SORT_KIB "16384"
 
 enum {
     S_FIND,
@@ -356,10 +390,13 @@ static int s_user_version(voc_store *s, int *out, voc_err *err)
     return s_db_err(s, rc, err, "reading schema version");
 }
 
-static int s_migrate(voc_store *s, voc_err *err)
+/* Bring the schema up to date (writable stores); *out receives the version
+ * found before, which a read-only store checks itself. */
+static int s_migrate(voc_store *s, int *out, voc_err *err)
 {
     int version, rc;
     if ((rc = s_user_version(s, &version, err))) return rc;
+    *out = version;
     if (version > (int)S_NMIGRATIONS)
         return voc_err_set(err, VOC_ESTATE,
                            "%s has schema version %d; this voc knows up to %zu (upgrade voc)",
@@ -419,17 +456,18 @@ int voc_store_open(voc_store **out, const char *path, unsigned flags, voc_err *e
     sqlite3_busy_timeout(s->db, 10000);
     if (!(flags & VOC_STORE_READONLY)) {
         if ((rc = s_exec(s, "PRAGMA journal_mode=WAL", err)) ||
-            (rc = s_exec(s, "PRAGMA synchronous=FULL", err)))
+            (rc = s_exec(s, "PRAGMA synchronous=FULL", err)) ||
+            (rc = s_exec(s, "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536", err)))
             goto out;
-    }
-    if ((rc = s_exec(s, "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536", err))) goto out;
-    if ((rc = s_migrate(s, err))) {
-        voc_err_prefix(err, "%s", path);
+    } else if ((rc = s_exec(s, "PRAGMA cache_size=-" S_READ_CACHE_KIB, err))) {
         goto out;
     }
     int version;
-    if ((rc = s_user_version(s, &version, err))) goto out;
-    if (version != (int)S_NMIGRATIONS) {
+    if ((rc = s_migrate(s, &version, err))) {
+        voc_err_prefix(err, "%s", path);
+        goto out;
+    }
+    if ((flags & VOC_STORE_READONLY) && version != (int)S_NMIGRATIONS) {
         rc = voc_err_set(err, VOC_ESTATE,
                          "%s has schema version %d, expected %zu: open it once "
                          "with voc-processor to migrate",
@@ -523,6 +561,22 @@ static int s_step_done(voc_store *s, sqlite3_stmt *st, voc_err *err, const char 
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return out;
+}
+
+/* The reads of one answer run in one read transaction (when the caller has
+ * none open): one snapshot, so its counts, totals and quotes agree even
+ * while the processor commits, and one round of WAL locks instead of one
+ * per statement. */
+static bool s_read_begin(voc_store *s)
+{
+    return sqlite3_get_autocommit(s->db) &&
+           sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+static void s_read_end(voc_store *s, bool began)
+{
+    if (began && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 static void s_sha256_hex(const void *data, size_t len, char out[65])
@@ -861,10 +915,40 @@ static void s_bind_window(sqlite3_stmt *st, const voc_filter *f, const s_window 
 }
 
 #define S_KS(p) " AND (?3 IS NULL OR " p "kind = ?3) AND (?4 IS NULL OR " p "source = ?4)"
-/* The partial days at the window's edges, as two simple ranges (an OR of
- * the two would keep SQLite from using the created_at index). */
-#define S_LEAD(p) " " p "created_at >= ?1 AND " p "created_at < ?8" S_KS(p)
-#define S_TAIL(p) " " p "created_at >= ?9 AND " p "created_at < ?2" S_KS(p)
+
+/* Does f's window hold an eighth or more of the store's items (estimated
+ * from item_day)? Then a query that must read the item rows of the window
+ * scans the table in row order (NOT INDEXED, CROSS JOIN to the tags by
+ * their primary key) instead of visiting the rows in time order through
+ * items_created_at: one random page read per item. */
+static int s_large_window(voc_store *s, const voc_filter *f, bool *large, voc_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t lo = f->since == INT64_MIN ? INT64_MIN / 86400 : s_floor_day(f->since);
+    int64_t hi = f->until == INT64_MAX ? INT64_MAX / 86400 : s_floor_day(f->until - 1) + 1;
+    int src = sqlite3_prepare_v2(s->db,
+                                 "SELECT coalesce(sum(items) FILTER (WHERE day >= ?1 AND"
+                                 " day < ?2), 0), coalesce(sum(items), 0) FROM item_day",
+                                 -1, &st, NULL);
+    int rc = 0;
+    if (src == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, lo);
+        sqlite3_bind_int64(st, 2, hi);
+        src = sqlite3_step(st);
+    }
+    if (src == SQLITE_ROW)
+        *large = sqlite3_column_int64(st, 0) * 8 > sqlite3_column_int64(st, 1);
+    else
+        rc = s_db_err(s, src, err, "window size");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The items of a window, and its items with their tags (i, t). */
+#define S_ITEMS(large) ((large) ? " items i NOT INDEXED" : " items i")
+#define S_ITEM_TAGS(large)                                                                         \
+    ((large) ? " items i NOT INDEXED CROSS JOIN item_themes t ON t.item_id = i.id"                 \
+             : " item_themes t JOIN items i ON i.id = t.item_id")
 
 static char *s_col_dup(sqlite3_stmt *st, int i)
 {
@@ -918,125 +1002,355 @@ static void s_aggs_free(s_agg *a, size_t n)
     free(a);
 }
 
-/* Per-theme aggregates and window totals for f. */
-static int s_top_counts(voc_store *s, const voc_filter *f, s_agg **out, size_t *count,
-                        int64_t *total, int64_t *tagged, voc_err *err)
+/* The rollup a theme aggregate reads: theme_day_all (a theme's day over
+ * every kind and source) unless f filters on kind or source. */
+static bool s_all_kinds(const voc_filter *f)
+{
+    return !f->kind && !f->source;
+}
+
+/* Is theme in the subtree of prefix ("billing" covers billing.*)? */
+static bool s_in_subtree(const char *theme, const char *prefix)
+{
+    if (!prefix) return true;
+    size_t n = strlen(prefix);
+    return strncmp(theme, prefix, n) == 0 && (theme[n] == '\0' || theme[n] == '.');
+}
+
+/* Per-theme sums gathered in C: aggs sorted by theme. */
+typedef struct s_aggs {
+    s_agg *v;
+    size_t n, cap;
+    size_t next; /* the slot after the last one found: rollup rows come in
+                    theme order within a day, so usually the next one */
+} s_aggs;
+
+static s_agg *s_agg_slot(s_aggs *a, const char *theme)
+{
+    if (a->next < a->n && strcmp(a->v[a->next].theme, theme) == 0) return &a->v[a->next++];
+    size_t lo = 0, hi = a->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(a->v[mid].theme, theme);
+        if (c == 0) {
+            a->next = mid + 1;
+            return &a->v[mid];
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    voc_grow((void **)&a->v, &a->cap, a->n + 1, sizeof *a->v);
+    memmove(&a->v[lo + 1], &a->v[lo], (a->n - lo) * sizeof *a->v);
+    a->n++;
+    a->v[lo] = (s_agg){.theme = voc_strdup(theme)};
+    a->next = lo + 1;
+    return &a->v[lo];
+}
+
+/* ?1..?2 a day range, ?3 kind, ?4 source. */
+static void s_bind_days(sqlite3_stmt *st, int64_t d0, int64_t d1, const voc_filter *f)
+{
+    sqlite3_bind_int64(st, 1, d0);
+    sqlite3_bind_int64(st, 2, d1);
+    s_bind_text(st, 3, f->kind);
+    s_bind_text(st, 4, f->source);
+}
+
+static int s_prepare(voc_store *s, const char *sql, sqlite3_stmt **st, voc_err *err)
+{
+    int src = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+    return src == SQLITE_OK ? 0 : s_db_err(s, src, err, "prepare");
+}
+
+/* A part of a window that the rollups answer: whole days [d0, d1) added
+ * with sign, or raw rows [t0, t1) (within a day or two) added with sign. */
+typedef struct s_part {
+    bool raw;
+    int sign;
+    int64_t lo, hi;
+} s_part;
+
+/* The parts of f's window: its whole days, and each partial day at an edge
+ * either read as it is or, when it is more than half its day, as the day's
+ * rollup rows minus the rest of the day (the shorter read). At most five. */
+static size_t s_window_parts(const voc_filter *f, s_part parts[5])
+{
+    s_window w = s_split(f);
+    size_t n = 0;
+    if (w.d0 < w.d1) parts[n++] = (s_part){false, +1, w.d0, w.d1};
+    int64_t edges[2][2] = {{f->since, w.lead_end}, {w.tail_start, f->until}};
+    for (int e = 0; e < 2; e++) {
+        int64_t a = edges[e][0], b = edges[e][1];
+        if (a >= b) continue;
+        int64_t d = s_floor_day(a);
+        bool one_day = a != INT64_MIN && b != INT64_MAX && b <= (d + 1) * 86400;
+        if (!one_day || b - a <= 43200) {
+            parts[n++] = (s_part){true, +1, a, b};
+            continue;
+        }
+        parts[n++] = (s_part){false, +1, d, d + 1};
+        if (d * 86400 < a) parts[n++] = (s_part){true, -1, d * 86400, a};
+        if (b < (d + 1) * 86400) parts[n++] = (s_part){true, -1, b, (d + 1) * 86400};
+    }
+    return n;
+}
+
+/* The sums of one raw range [lo, hi): per theme (in f's subtree), tagged
+ * items and (has_totals) items. voc_store_top keeps the last one: its
+ * window and the previous one meet in the middle of a day, and both read
+ * the same shorter part of that day. */
+typedef struct s_range {
+    bool valid, has_totals;
+    int64_t lo, hi;
+    s_aggs aggs;
+    int64_t items, tagged;
+} s_range;
+
+static void s_range_clear(s_range *r)
+{
+    s_aggs_free(r->aggs.v, r->aggs.n);
+    memset(r, 0, sizeof *r);
+}
+
+static int s_range_read(voc_store *s, const voc_filter *f, sqlite3_stmt *tags, sqlite3_stmt *items,
+                        int64_t lo, int64_t hi, s_range *r, int64_t **ids, size_t *id_cap,
+                        voc_err *err)
+{
+    int src;
+    size_t nids = 0; /* item ids of the rows at the current created_at */
+    int64_t at = INT64_MIN;
+    *r = (s_range){.valid = true, .has_totals = items != NULL, .lo = lo, .hi = hi};
+    if (items) {
+        s_bind_days(items, lo, hi, f);
+        if ((src = sqlite3_step(items)) == SQLITE_ROW) r->items = sqlite3_column_int64(items, 0);
+        sqlite3_reset(items);
+        if (src != SQLITE_ROW) return s_db_err(s, src, err, "totals");
+    }
+    s_bind_days(tags, lo, hi, f);
+    while ((src = sqlite3_step(tags)) == SQLITE_ROW) {
+        /* An item's tags share its created_at, and the rows come in
+         * created_at order: an id is new unless seen at the same second. */
+        int64_t id = sqlite3_column_int64(tags, 3), when = sqlite3_column_int64(tags, 4);
+        if (when != at) {
+            at = when;
+            nids = 0;
+        }
+        size_t k = 0;
+        while (k < nids && (*ids)[k] != id)
+            k++;
+        if (k == nids) {
+            voc_grow((void **)ids, id_cap, nids + 1, sizeof **ids);
+            (*ids)[nids++] = id;
+            r->tagged++;
+        }
+        const char *theme = (const char *)sqlite3_column_text(tags, 0);
+        if (!s_in_subtree(theme, f->theme)) continue;
+        s_agg *g = s_agg_slot(&r->aggs, theme);
+        g->items++;
+        if (sqlite3_column_type(tags, 1) != SQLITE_NULL) {
+            int nps = sqlite3_column_int(tags, 1);
+            g->scored++;
+            g->promoters += nps >= 9;
+            g->detractors += nps <= 6;
+        }
+        if (sqlite3_column_type(tags, 2) != SQLITE_NULL) {
+            g->sent_sum += sqlite3_column_double(tags, 2);
+            g->sent_n++;
+        }
+    }
+    sqlite3_reset(tags);
+    return src == SQLITE_DONE ? 0 : s_db_err(s, src, err, "top");
+}
+
+/* s_top_counts from the daily rollups plus the raw tags of the partial days
+ * (s_window_parts). Every read is a plain range summed here: the raw columns
+ * all come from item_themes_window, and one pass over a partial day gives
+ * both its theme sums and its tagged items (distinct item ids). */
+static int s_top_rollup(voc_store *s, const voc_filter *f, s_range *memo, s_aggs *a, int64_t *total,
+                        int64_t *tagged, voc_err *err)
+{
+    int rc = 0, src;
+    sqlite3_stmt *days = NULL, *day_totals = NULL, *tags = NULL, *items = NULL;
+    int64_t *ids = NULL;
+    size_t id_cap = 0;
+    s_part parts[5];
+    size_t nparts = s_window_parts(f, parts);
+    if (total) *total = *tagged = 0;
+    if ((rc = s_prepare(s,
+                        s_all_kinds(f) ? "SELECT theme, items, scored, promoters, detractors,"
+                                         " sentiment_sum, sentiment_n FROM theme_day_all"
+                                         " WHERE day >= ?1 AND day < ?2"
+                                       : "SELECT theme, items, scored, promoters, detractors,"
+                                         " sentiment_sum, sentiment_n FROM theme_day"
+                                         " WHERE day >= ?1 AND day < ?2" S_KS(""),
+                        &days, err)) ||
+        (rc = s_prepare(s,
+                        s_all_kinds(f) ? "SELECT t.theme, t.nps_score, t.sentiment, t.item_id,"
+                                         " t.created_at FROM item_themes t WHERE"
+                                         " t.created_at >= ?1 AND t.created_at < ?2"
+                                         " ORDER BY t.created_at"
+                                       : "SELECT t.theme, t.nps_score, t.sentiment, t.item_id,"
+                                         " t.created_at FROM item_themes t WHERE"
+                                         " t.created_at >= ?1 AND t.created_at < ?2" S_KS(
+                                             "t.") " ORDER BY t.created_at",
+                        &tags, err)))
+        goto out;
+    if (total &&
+        ((rc = s_prepare(s,
+                         "SELECT coalesce(sum(items), 0), coalesce(sum(tagged), 0) FROM item_day"
+                         " WHERE day >= ?1 AND day < ?2" S_KS(""),
+                         &day_totals, err)) ||
+         (rc = s_prepare(s,
+                         s_all_kinds(f) ? "SELECT count(*), 0 FROM items i WHERE"
+                                          " i.created_at >= ?1 AND i.created_at < ?2"
+                                        : "SELECT count(*), 0 FROM items i WHERE"
+                                          " i.created_at >= ?1 AND i.created_at < ?2" S_KS("i."),
+                         &items, err))))
+        goto out;
+    for (size_t p = 0; p < nparts; p++) {
+        const s_part *part = &parts[p];
+        int sign = part->sign;
+        if (part->raw) {
+            s_range fresh = {0}, *r = memo;
+            if (!r || !r->valid || r->lo != part->lo || r->hi != part->hi ||
+                (total && !r->has_totals)) {
+                r = &fresh;
+                rc = s_range_read(s, f, tags, total ? items : NULL, part->lo, part->hi, r, &ids,
+                                  &id_cap, err);
+            }
+            for (size_t i = 0; rc == 0 && i < r->aggs.n; i++) {
+                const s_agg *x = &r->aggs.v[i];
+                s_agg *g = s_agg_slot(a, x->theme);
+                g->items += sign * x->items;
+                g->scored += sign * x->scored;
+                g->promoters += sign * x->promoters;
+                g->detractors += sign * x->detractors;
+                g->sent_sum += sign * x->sent_sum;
+                g->sent_n += sign * x->sent_n;
+            }
+            if (rc == 0 && total) {
+                *total += sign * r->items;
+                *tagged += sign * r->tagged;
+            }
+            if (r == &fresh && memo && !memo->valid && rc == 0) {
+                *memo = fresh; /* the first raw part: where this window meets the next */
+            } else if (r == &fresh) {
+                s_range_clear(&fresh);
+            }
+            if (rc) goto out;
+            continue;
+        }
+        if (total) {
+            sqlite3_stmt *st = day_totals;
+            s_bind_days(st, part->lo, part->hi, f);
+            if ((src = sqlite3_step(st)) != SQLITE_ROW) {
+                rc = s_db_err(s, src, err, "totals");
+                goto out;
+            }
+            *total += sign * sqlite3_column_int64(st, 0);
+            *tagged += sign * sqlite3_column_int64(st, 1);
+            sqlite3_reset(st);
+        }
+        s_bind_days(days, part->lo, part->hi, f);
+        while ((src = sqlite3_step(days)) == SQLITE_ROW) {
+            const char *theme = (const char *)sqlite3_column_text(days, 0);
+            if (!s_in_subtree(theme, f->theme)) continue;
+            s_agg *g = s_agg_slot(a, theme);
+            g->items += sign * sqlite3_column_int64(days, 1);
+            g->scored += sign * sqlite3_column_int64(days, 2);
+            g->promoters += sign * sqlite3_column_int64(days, 3);
+            g->detractors += sign * sqlite3_column_int64(days, 4);
+            g->sent_sum += sign * sqlite3_column_double(days, 5);
+            g->sent_n += sign * sqlite3_column_int64(days, 6);
+        }
+        sqlite3_reset(days);
+        if (src != SQLITE_DONE) {
+            rc = s_db_err(s, src, err, "top");
+            goto out;
+        }
+    }
+    /* Rows left at zero by deletions are not themes of the window. */
+    size_t kept = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        if (a->v[i].items > 0)
+            a->v[kept++] = a->v[i];
+        else
+            free(a->v[i].theme);
+    }
+    a->n = kept;
+out:
+    sqlite3_finalize(days);
+    sqlite3_finalize(day_totals);
+    sqlite3_finalize(tags);
+    sqlite3_finalize(items);
+    free(ids);
+    return rc;
+}
+
+/* Per-theme aggregates and (unless total is NULL) window totals for f. */
+static int s_top_counts(voc_store *s, const voc_filter *f, s_range *memo, s_agg **out,
+                        size_t *count, int64_t *total, int64_t *tagged, voc_err *err)
 {
     int rc = 0, src;
     sqlite3_stmt *st = NULL;
     voc_buf q = {0};
-    size_t cap = 0;
     *out = NULL;
     *count = 0;
-    bool raw = f->where_count || f->negative;
+    if (!f->where_count && !f->negative) {
+        s_aggs a = {0};
+        rc = s_top_rollup(s, f, memo, &a, total, tagged, err);
+        if (rc) {
+            s_aggs_free(a.v, a.n);
+            return rc;
+        }
+        *out = a.v;
+        *count = a.n;
+        return 0;
+    }
+    size_t cap = 0;
     s_window w = s_split(f);
-    if (!raw) {
-        voc_buf_puts(
-            &q,
-            "SELECT (SELECT coalesce(sum(items), 0) FROM item_day WHERE day >= ?6 AND"
-            " day < ?7" S_KS("") ") + (SELECT count(*) FROM items i WHERE" S_LEAD(
-                "i.") ") + (SELECT count(*) FROM items i WHERE" S_TAIL("i.") "),"
-                                                                             " (SELECT "
-                                                                             "coalesce(sum(tagged),"
-                                                                             " 0) FROM item_day "
-                                                                             "WHERE day >= ?6 AND"
-                                                                             " day < ?7" S_KS(
-                                                                                 "") ") + (SELECT "
-                                                                                     "count("
-                                                                                     "DISTINCT "
-                                                                                     "t.item_id) "
-                                                                                     "FROM"
-                                                                                     " item_themes "
-                                                                                     "t "
-                                                                                     "WHERE" S_LEAD(
-                                                                                         "t.") ") "
-                                                                                               "+ "
-                                                                                               "(SE"
-                                                                                               "LEC"
-                                                                                               "T "
-                                                                                               "cou"
-                                                                                               "nt("
-                                                                                               "DIS"
-                                                                                               "TIN"
-                                                                                               "CT "
-                                                                                               "t."
-                                                                                               "ite"
-                                                                                               "m_"
-                                                                                               "id)"
-                                                                                               " FR"
-                                                                                               "OM "
-                                                                                               "ite"
-                                                                                               "m_"
-                                                                                               "the"
-                                                                                               "mes"
-                                                                                               " t "
-                                                                                               "WHE"
-                                                                                               "R"
-                                                                                               "E" S_TAIL(
-                                                                                                   "t.") ")");
-    } else {
-        const char *neg = f->negative ? " AND (i.sentiment < -0.05 OR (i.scale = 'nps' AND"
-                                        " i.score <= 6))"
-                                      : "";
+    const char *neg = f->negative ? " AND (i.sentiment < -0.05 OR (i.scale = 'nps' AND"
+                                    " i.score <= 6))"
+                                  : "";
+    bool large;
+    if ((rc = s_large_window(s, f, &large, err))) goto out;
+    if (total) {
         voc_buf_printf(&q,
-                       "SELECT (SELECT count(*) FROM items i WHERE i.created_at >= ?1 AND"
+                       "SELECT count(*), coalesce(sum(EXISTS (SELECT 1 FROM item_themes t"
+                       " WHERE t.item_id = i.id)), 0) FROM%s WHERE i.created_at >= ?1 AND"
                        " i.created_at < ?2" S_KS("i.") "%s",
-                       neg);
+                       S_ITEMS(large), neg);
         s_where_sql(&q, f);
-        voc_buf_printf(
-            &q,
-            "), (SELECT count(DISTINCT i.id) FROM items i JOIN item_themes t ON"
-            " t.item_id = i.id WHERE i.created_at >= ?1 AND i.created_at < ?2" S_KS("i.") "%s",
-            neg);
-        s_where_sql(&q, f);
-        voc_buf_puts(&q, ")");
+        src = sqlite3_prepare_v2(s->db, q.data, -1, &st, NULL);
+        if (src != SQLITE_OK) {
+            rc = s_db_err(s, src, err, "prepare totals");
+            goto out;
+        }
+        s_bind_window(st, f, &w);
+        s_bind_where(st, f);
+        if ((src = sqlite3_step(st)) != SQLITE_ROW) {
+            rc = s_db_err(s, src, err, "totals");
+            goto out;
+        }
+        *total = sqlite3_column_int64(st, 0);
+        *tagged = sqlite3_column_int64(st, 1);
+        sqlite3_finalize(st);
+        st = NULL;
     }
-    src = sqlite3_prepare_v2(s->db, q.data, -1, &st, NULL);
-    if (src != SQLITE_OK) {
-        rc = s_db_err(s, src, err, "prepare totals");
-        goto out;
-    }
-    s_bind_window(st, f, &w);
-    s_bind_where(st, f);
-    if ((src = sqlite3_step(st)) != SQLITE_ROW) {
-        rc = s_db_err(s, src, err, "totals");
-        goto out;
-    }
-    *total = sqlite3_column_int64(st, 0);
-    *tagged = sqlite3_column_int64(st, 1);
-    sqlite3_finalize(st);
-    st = NULL;
 
     voc_buf_reset(&q);
-    if (!raw) {
-        voc_buf_puts(
-            &q,
-            "SELECT theme, sum(n), sum(sc), sum(pr), sum(de), sum(ss), sum(sn) FROM ("
-            " SELECT theme, items AS n, scored AS sc, promoters AS pr, detractors AS de,"
-            "  sentiment_sum AS ss, sentiment_n AS sn FROM theme_day"
-            "  WHERE day >= ?6 AND day < ?7" S_KS("") S_THEME_P(
-                "") " UNION ALL"
-                    " SELECT t.theme, 1, t.nps_score IS NOT NULL, coalesce(t.nps_score >= 9, 0),"
-                    "  coalesce(t.nps_score <= 6, 0), coalesce(t.sentiment, 0),"
-                    "  t.sentiment IS NOT NULL FROM item_themes t WHERE" S_LEAD("t.") S_THEME_P(
-                        "t.") " UNION ALL"
-                              " SELECT t.theme, 1, t.nps_score IS NOT NULL, coalesce(t.nps_score "
-                              ">= 9, 0),"
-                              "  coalesce(t.nps_score <= 6, 0), coalesce(t.sentiment, 0),"
-                              "  t.sentiment IS NOT NULL FROM item_themes t WHERE" S_TAIL("t.")
-                                  S_THEME_P("t.") ") GROUP BY theme HAVING sum(n) > 0");
-    } else {
-        voc_buf_printf(&q,
-                       "SELECT t.theme, count(*), count(t.nps_score),"
-                       " coalesce(sum(t.nps_score >= 9), 0), coalesce(sum(t.nps_score <= 6), 0),"
-                       " coalesce(sum(t.sentiment), 0), count(t.sentiment)"
-                       " FROM item_themes t JOIN items i ON i.id = t.item_id"
-                       " WHERE t.created_at >= ?1 AND t.created_at < ?2" S_KS("t.")
-                           S_THEME_P("t.") "%s",
-                       f->negative ? " AND (t.sentiment < -0.05 OR t.nps_score <= 6)" : "");
-        s_where_sql(&q, f);
-        voc_buf_puts(&q, " GROUP BY t.theme");
-    }
+    voc_buf_printf(&q,
+                   "SELECT t.theme, count(*), count(t.nps_score),"
+                   " coalesce(sum(t.nps_score >= 9), 0), coalesce(sum(t.nps_score <= 6), 0),"
+                   " coalesce(sum(t.sentiment), 0), count(t.sentiment) FROM%s"
+                   " WHERE i.created_at >= ?1 AND i.created_at < ?2"
+                   " AND t.created_at >= ?1 AND t.created_at < ?2" S_KS("t.") S_THEME_P("t.") "%s",
+                   S_ITEM_TAGS(large),
+                   f->negative ? " AND (t.sentiment < -0.05 OR t.nps_score <= 6)" : "");
+    s_where_sql(&q, f);
+    voc_buf_puts(&q, " GROUP BY t.theme");
     src = sqlite3_prepare_v2(s->db, q.data, -1, &st, NULL);
     if (src != SQLITE_OK) {
         rc = s_db_err(s, src, err, "prepare top");
@@ -1074,26 +1388,119 @@ static int s_agg_cmp(const void *a, const void *b)
     return strcmp(x->theme, y->theme);
 }
 
-int voc_store_top(voc_store *s, const voc_filter *f, size_t limit, voc_top *out, voc_err *err)
+/* The statements that pick a theme's representative quote. */
+typedef struct s_quote_sts {
+    sqlite3_stmt *cand; /* the latest tags: item_id, score, sentiment, created_at */
+    sqlite3_stmt *len;  /* length(text) of one item, to break ties */
+    sqlite3_stmt *get;  /* uid, text, evidence of the winner */
+} s_quote_sts;
+
+enum { S_QUOTE_CANDIDATES = 64 };
+
+typedef struct s_cand {
+    int64_t item_id, created_at, len_dist;
+    double score, sent_dist;
+} s_cand;
+
+/* The representative quote: among the theme's latest S_QUOTE_CANDIDATES
+ * tags in the window (and the filters), the one the rules matched most
+ * strongly, then the one whose sentiment is closest to the theme's mean
+ * (typical, not extreme), then readable length (near 160 characters), then
+ * the most recent. The candidates come from item_themes_theme alone (it
+ * carries score and sentiment); only candidates still tied after the first
+ * two keys have their text looked up, and then the winner. */
+static int s_pick_quote(voc_store *s, const voc_filter *f, s_quote_sts *q, voc_top_row *r,
+                        voc_err *err)
+{
+    s_cand c[S_QUOTE_CANDIDATES];
+    size_t n = 0;
+    int rc = 0, src;
+    double mean = isnan(r->sentiment) ? 0 : r->sentiment;
+    s_bind_filter(q->cand, f);
+    s_bind_where(q->cand, f);
+    sqlite3_bind_null(q->cand, 10);
+    sqlite3_bind_text(q->cand, 5, r->theme, -1, SQLITE_STATIC);
+    while (n < S_QUOTE_CANDIDATES && (src = sqlite3_step(q->cand)) == SQLITE_ROW) {
+        s_cand *x = &c[n++];
+        x->item_id = sqlite3_column_int64(q->cand, 0);
+        x->score = sqlite3_column_double(q->cand, 1);
+        /* as SQL's abs(coalesce(sentiment, 0) - mean): the same doubles */
+        x->sent_dist = fabs((sqlite3_column_type(q->cand, 2) == SQLITE_NULL
+                                 ? 0.0
+                                 : sqlite3_column_double(q->cand, 2)) -
+                            mean);
+        x->created_at = sqlite3_column_int64(q->cand, 3);
+        x->len_dist = -1;
+    }
+    if (n < S_QUOTE_CANDIDATES && src != SQLITE_DONE) rc = s_db_err(s, src, err, "quote");
+    sqlite3_reset(q->cand);
+    if (rc || n == 0) return rc;
+    /* Best score, then closest sentiment: the tied set keeps scan order
+     * (newest first). */
+    size_t best = 0, tied = 1;
+    for (size_t i = 1; i < n; i++) {
+        if (c[i].score > c[best].score ||
+            (c[i].score == c[best].score && c[i].sent_dist < c[best].sent_dist)) {
+            best = i;
+            tied = 1;
+        } else if (c[i].score == c[best].score && c[i].sent_dist == c[best].sent_dist) {
+            tied++;
+        }
+    }
+    if (tied > 1) {
+        size_t win = SIZE_MAX;
+        for (size_t i = best; i < n; i++) {
+            if (c[i].score != c[best].score || c[i].sent_dist != c[best].sent_dist) continue;
+            sqlite3_bind_int64(q->len, 1, c[i].item_id);
+            if ((src = sqlite3_step(q->len)) == SQLITE_ROW) {
+                int64_t len = sqlite3_column_int64(q->len, 0);
+                c[i].len_dist = len > 160 ? len - 160 : 160 - len;
+            } else if (src != SQLITE_DONE) {
+                rc = s_db_err(s, src, err, "quote length");
+            }
+            sqlite3_reset(q->len);
+            if (rc) return rc;
+            if (c[i].len_dist < 0) continue; /* the item is gone */
+            if (win == SIZE_MAX || c[i].len_dist < c[win].len_dist ||
+                (c[i].len_dist == c[win].len_dist && c[i].created_at > c[win].created_at))
+                win = i;
+        }
+        if (win == SIZE_MAX) return 0;
+        best = win;
+    }
+    sqlite3_bind_int64(q->get, 1, c[best].item_id);
+    sqlite3_bind_text(q->get, 2, r->theme, -1, SQLITE_STATIC);
+    if ((src = sqlite3_step(q->get)) == SQLITE_ROW) {
+        r->quote_uid = s_col_dup(q->get, 0);
+        r->quote = s_col_dup(q->get, 1);
+        r->quote_evidence = s_col_dup(q->get, 2);
+    } else if (src != SQLITE_DONE) {
+        rc = s_db_err(s, src, err, "quote");
+    }
+    sqlite3_reset(q->get);
+    return rc;
+}
+
+static int s_top_read(voc_store *s, const voc_filter *f, size_t limit, voc_top *out, voc_err *err)
 {
     int rc = 0, src;
-    sqlite3_stmt *qst = NULL;
+    s_quote_sts qs = {0};
+    s_range memo = {0};
     s_agg *cur = NULL, *prev = NULL;
     size_t ncur = 0, nprev = 0;
     voc_buf q = {0};
     memset(out, 0, sizeof *out);
-    if ((rc = s_top_counts(s, f, &cur, &ncur, &out->total_items, &out->tagged_items, err)))
+    if ((rc = s_top_counts(s, f, &memo, &cur, &ncur, &out->total_items, &out->tagged_items, err)))
         goto out;
     /* The previous window has the same length, ending where this begins (an
      * open end counts as now). */
     int64_t end = f->until == INT64_MAX ? voc_time_now() : f->until;
     bool have_prev = f->since != INT64_MIN && end > f->since;
-    int64_t ptotal, ptagged;
     if (have_prev) {
         voc_filter pf = *f;
         pf.until = f->since;
         pf.since = f->since - (end - f->since);
-        if ((rc = s_top_counts(s, &pf, &prev, &nprev, &ptotal, &ptagged, err))) goto out;
+        if ((rc = s_top_counts(s, &pf, &memo, &prev, &nprev, NULL, NULL, err))) goto out;
     }
     if (ncur) qsort(cur, ncur, sizeof *cur, s_agg_cmp);
     size_t n = limit && limit < ncur ? limit : ncur;
@@ -1112,51 +1519,46 @@ int voc_store_top(voc_store *s, const voc_filter *f, size_t limit, voc_top *out,
                                      (double)cur[i].scored
                                : NAN;
     }
-    /* The representative quote: among the theme's latest 64 tags in the
-     * window (and the filters), the one the rules matched most strongly,
-     * then the one whose sentiment is closest to the theme's mean (typical,
-     * not extreme), then readable length (near 160 characters). */
-    voc_buf_printf(&q,
-                   "SELECT i.uid, i.text, x.evidence FROM (SELECT t.item_id, t.score,"
-                   "  t.created_at, t.evidence, t.sentiment FROM item_themes t%s"
-                   "  WHERE t.theme = ?5 AND t.created_at >= ?1"
-                   "  AND t.created_at < ?2" S_KS("t.") "%s",
-                   f->where_count ? " JOIN items i ON i.id = t.item_id" : "",
-                   f->negative ? " AND (t.sentiment < -0.05 OR t.nps_score <= 6)" : "");
+    if (out->count == 0) goto out;
+    /* Newest first; ties on the second in row order, as the index holds
+     * them (item_themes_theme: theme, created_at, item_id, ...). */
+    voc_buf_printf(
+        &q,
+        "SELECT t.item_id, t.score, t.sentiment, t.created_at FROM item_themes t%s"
+        " WHERE t.theme = ?5 AND t.created_at >= ?1 AND t.created_at < ?2" S_KS("t.") "%s",
+        f->where_count ? " JOIN items i ON i.id = t.item_id" : "",
+        f->negative ? " AND (t.sentiment < -0.05 OR t.nps_score <= 6)" : "");
     s_where_sql(&q, f);
-    voc_buf_puts(&q, "  ORDER BY t.created_at DESC LIMIT 64) x"
-                     " JOIN items i ON i.id = x.item_id"
-                     " ORDER BY x.score DESC, abs(coalesce(x.sentiment, 0) - ?9),"
-                     " abs(length(i.text) - 160), x.created_at DESC LIMIT 1");
-    src = sqlite3_prepare_v2(s->db, q.data, -1, &qst, NULL);
-    if (src != SQLITE_OK) {
+    voc_buf_puts(&q, " ORDER BY t.created_at DESC, t.item_id DESC");
+    if ((src = sqlite3_prepare_v2(s->db, q.data, -1, &qs.cand, NULL)) != SQLITE_OK ||
+        (src = sqlite3_prepare_v2(s->db, "SELECT length(text) FROM items WHERE id = ?1", -1,
+                                  &qs.len, NULL)) != SQLITE_OK ||
+        (src = sqlite3_prepare_v2(s->db,
+                                  "SELECT i.uid, i.text, t.evidence FROM items i JOIN item_themes t"
+                                  " ON t.item_id = i.id AND t.theme = ?2 WHERE i.id = ?1",
+                                  -1, &qs.get, NULL)) != SQLITE_OK) {
         rc = s_db_err(s, src, err, "prepare quote");
         goto out;
     }
-    for (size_t i = 0; i < out->count; i++) {
-        voc_top_row *r = &out->rows[i];
-        s_bind_filter(qst, f);
-        s_bind_where(qst, f);
-        sqlite3_bind_null(qst, 10);
-        sqlite3_bind_text(qst, 5, r->theme, -1, SQLITE_STATIC);
-        sqlite3_bind_double(qst, 9, isnan(r->sentiment) ? 0 : r->sentiment);
-        src = sqlite3_step(qst);
-        if (src == SQLITE_ROW) {
-            r->quote_uid = s_col_dup(qst, 0);
-            r->quote = s_col_dup(qst, 1);
-            r->quote_evidence = s_col_dup(qst, 2);
-        } else if (src != SQLITE_DONE) {
-            rc = s_db_err(s, src, err, "quote");
-            goto out;
-        }
-        sqlite3_reset(qst);
-    }
+    for (size_t i = 0; i < out->count && rc == 0; i++)
+        rc = s_pick_quote(s, f, &qs, &out->rows[i], err);
 out:
-    sqlite3_finalize(qst);
+    sqlite3_finalize(qs.cand);
+    sqlite3_finalize(qs.len);
+    sqlite3_finalize(qs.get);
     voc_buf_free(&q);
+    s_range_clear(&memo);
     s_aggs_free(cur, ncur);
     s_aggs_free(prev, nprev);
     if (rc) voc_top_clear(out);
+    return rc;
+}
+
+int voc_store_top(voc_store *s, const voc_filter *f, size_t limit, voc_top *out, voc_err *err)
+{
+    bool began = s_read_begin(s);
+    int rc = s_top_read(s, f, limit, out, err);
+    s_read_end(s, began);
     return rc;
 }
 
@@ -1601,20 +2003,185 @@ static bool s_theme_selected(const char *theme, const char *const *prefixes)
     return false;
 }
 
-/* ?1..?2 a day range, ?3 kind, ?4 source. */
-static void s_bind_days(sqlite3_stmt *st, int64_t d0, int64_t d1, const voc_filter *f)
+/* One (day, theme) contribution read for trends; theme is interned in the
+ * run's s_aggs (its string does not move) and NULL for the items total. */
+typedef struct s_trow {
+    int64_t day, n, sn;
+    double ss;
+    const char *theme;
+} s_trow;
+
+typedef struct s_trend_run {
+    const voc_filter *f;
+    s_aggs themes; /* .items: the theme's items over the window */
+    s_trow *rows;
+    size_t row_count, row_cap;
+} s_trend_run;
+
+static void s_trend_add(s_trend_run *r, int64_t day, const char *theme, int64_t n, double ss,
+                        int64_t sn)
 {
-    sqlite3_bind_int64(st, 1, d0);
-    sqlite3_bind_int64(st, 2, d1);
-    s_bind_text(st, 3, f->kind);
-    s_bind_text(st, 4, f->source);
+    const char *name = NULL;
+    if (theme) {
+        if (!s_in_subtree(theme, r->f->theme)) return;
+        s_agg *g = s_agg_slot(&r->themes, theme);
+        g->items += n;
+        name = g->theme;
+    }
+    voc_grow((void **)&r->rows, &r->row_cap, r->row_count + 1, sizeof *r->rows);
+    r->rows[r->row_count++] = (s_trow){.day = day, .n = n, .sn = sn, .ss = ss, .theme = name};
 }
 
-int voc_store_trends(voc_store *s, const voc_filter *f, voc_interval interval,
-                     const char *const *themes, size_t top, voc_trends *out, voc_err *err)
+/* Run st (bound) and add its rows: day, theme (NULL: totals), n, sentiment
+ * sum, sentiment count. */
+static int s_trend_rows(voc_store *s, sqlite3_stmt *st, s_trend_run *r, voc_err *err)
+{
+    int src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t n = sqlite3_column_int64(st, 2);
+        if (n == 0) continue;
+        s_trend_add(r, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1), n,
+                    sqlite3_column_double(st, 3), sqlite3_column_int64(st, 4));
+    }
+    int rc = src == SQLITE_DONE ? 0 : s_db_err(s, src, err, "trend rows");
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* Whole days [d0, d1) from the rollups: theme rows and item totals. */
+static int s_trend_rollup(voc_store *s, s_trend_run *r, int64_t d0, int64_t d1, voc_err *err)
+{
+    const voc_filter *f = r->f;
+    sqlite3_stmt *st = NULL;
+    int rc = s_prepare(s,
+                       s_all_kinds(f) ? "SELECT day, theme, items, sentiment_sum, sentiment_n FROM"
+                                        " theme_day_all WHERE day >= ?1 AND day < ?2"
+                                      : "SELECT day, theme, items, sentiment_sum, sentiment_n FROM"
+                                        " theme_day WHERE day >= ?1 AND day < ?2" S_KS(""),
+                       &st, err);
+    if (rc == 0) {
+        s_bind_days(st, d0, d1, f);
+        rc = s_trend_rows(s, st, r, err);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc == 0)
+        rc = s_prepare(s,
+                       "SELECT day, NULL, items, 0, 0 FROM item_day WHERE day >= ?1 AND"
+                       " day < ?2" S_KS(""),
+                       &st, err);
+    if (rc == 0) {
+        s_bind_days(st, d0, d1, f);
+        rc = s_trend_rows(s, st, r, err);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The raw rows of [t0, t1) (epoch seconds), grouped by day and theme, with
+ * every filter of f applied to the items. */
+static int s_trend_raw(voc_store *s, s_trend_run *r, int64_t t0, int64_t t1, voc_err *err)
+{
+    const voc_filter *f = r->f;
+    sqlite3_stmt *st = NULL;
+    voc_buf q = {0};
+    int rc = 0;
+    if (t0 >= t1) return 0;
+    voc_filter g = *f;
+    g.since = t0;
+    g.until = t1;
+    bool large;
+    if ((rc = s_large_window(s, &g, &large, err))) return rc;
+    for (int pass = 0; pass < 2 && rc == 0; pass++) {
+        voc_buf_reset(&q);
+        voc_buf_printf(&q,
+                       pass == 0 ? "SELECT i.created_at / 86400 - (i.created_at %% 86400 < 0) AS d,"
+                                   " t.theme, count(*), coalesce(sum(t.sentiment), 0),"
+                                   " count(t.sentiment) FROM%s WHERE" S_FILTER_I S_THEME_P("t.")
+                                 : "SELECT i.created_at / 86400 - (i.created_at %% 86400 < 0) AS d,"
+                                   " NULL, count(*), 0, 0 FROM%s WHERE" S_FILTER_I,
+                       pass == 0 ? S_ITEM_TAGS(large) : S_ITEMS(large));
+        s_item_filter_sql(&q, f);
+        voc_buf_puts(&q, pass == 0 ? " GROUP BY d, t.theme" : " GROUP BY d");
+        if ((rc = s_prepare(s, q.data, &st, err))) break;
+        s_bind_filter(st, &g);
+        s_bind_where(st, f);
+        rc = s_trend_rows(s, st, r, err);
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    voc_buf_free(&q);
+    return rc;
+}
+
+/* The tags and items of a partial day at an edge, [t0, t1) (a window
+ * shorter than a day may span two). No attribute filters. */
+static int s_trend_edge(voc_store *s, s_trend_run *r, int64_t t0, int64_t t1, voc_err *err)
+{
+    const voc_filter *f = r->f;
+    sqlite3_stmt *st = NULL;
+    if (t0 >= t1) return 0;
+    int rc = s_prepare(s,
+                       "SELECT t.created_at / 86400 - (t.created_at % 86400 < 0) AS d, t.theme,"
+                       " count(*), coalesce(sum(t.sentiment), 0), count(t.sentiment)"
+                       " FROM item_themes t WHERE t.created_at >= ?1 AND t.created_at < ?2" S_KS(
+                           "t.") " GROUP BY d, t.theme",
+                       &st, err);
+    if (rc == 0) {
+        s_bind_days(st, t0, t1, f);
+        rc = s_trend_rows(s, st, r, err);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc == 0)
+        rc = s_prepare(s,
+                       "SELECT i.created_at / 86400 - (i.created_at % 86400 < 0) AS d, NULL,"
+                       " count(*), 0, 0 FROM items i WHERE i.created_at >= ?1 AND"
+                       " i.created_at < ?2" S_KS("i.") " GROUP BY d",
+                       &st, err);
+    if (rc == 0) {
+        s_bind_days(st, t0, t1, f);
+        rc = s_trend_rows(s, st, r, err);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The period holding day d: the last start <= d (starts ascending). */
+static size_t s_period_index(const int64_t *start, size_t n, int64_t d)
+{
+    size_t lo = 0, hi = n;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (start[mid] <= d)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int s_cmp_rank(const void *a, const void *b)
+{
+    const s_agg *const *x = a, *const *y = b;
+    if ((*x)->items != (*y)->items) return (*x)->items < (*y)->items ? 1 : -1;
+    return strcmp((*x)->theme, (*y)->theme);
+}
+
+/* voc_store_trends and voc_store_trends_exact: exact counts only the items
+ * in [since, until); otherwise the window is whole days. Rows come from the
+ * rollups unless f filters on attributes, negativity or a theme (then from
+ * the items, every filter applied alike); they are summed into periods
+ * here, themes ranked over the whole window. */
+static int s_trends(voc_store *s, const voc_filter *f, voc_interval interval,
+                    const char *const *themes, size_t top, bool exact, voc_trends *out,
+                    voc_err *err)
 {
     int rc = 0, src;
     sqlite3_stmt *st = NULL;
+    s_trend_run run = {.f = f};
+    const s_agg **ranked = NULL;
+    size_t *column = NULL;
     memset(out, 0, sizeof *out);
     out->interval = interval;
     /* The day range: the data's own extent when the window is open-ended. */
@@ -1656,88 +2223,90 @@ int voc_store_trends(voc_store *s, const voc_filter *f, voc_interval interval,
     }
     out->totals = voc_calloc(out->period_count ? out->period_count : 1, sizeof *out->totals);
 
-    /* Themes ranked over the window. */
-    src = sqlite3_prepare_v2(s->db,
-                             "SELECT theme, sum(items) AS n FROM theme_day WHERE day >= ?1 AND"
-                             " day < ?2" S_KS("") " GROUP BY theme HAVING n > 0"
-                                                  " ORDER BY n DESC, theme",
-                             -1, &st, NULL);
-    if (src != SQLITE_OK) {
-        rc = s_db_err(s, src, err, "prepare trend themes");
-        goto out;
+    /* The window's (day, theme) rows. */
+    bool raw = f->where_count || f->negative || f->theme;
+    if (raw && exact) {
+        rc = s_trend_raw(s, &run, f->since, f->until, err);
+    } else if (raw) {
+        rc = s_trend_raw(s, &run, lo * 86400, hi * 86400, err);
+    } else if (exact) {
+        s_window w = s_split(f);
+        rc = s_trend_rollup(s, &run, w.d0, w.d1, err);
+        if (rc == 0) rc = s_trend_edge(s, &run, f->since, w.lead_end, err);
+        if (rc == 0) rc = s_trend_edge(s, &run, w.tail_start, f->until, err);
+    } else {
+        rc = s_trend_rollup(s, &run, d0, d1, err);
     }
-    s_bind_days(st, d0, d1, f);
-    size_t tcap = 0;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *th = (const char *)sqlite3_column_text(st, 0);
-        if (!s_theme_selected(th, themes)) continue;
+    if (rc) goto out;
+
+    /* Themes ranked over the window, then the ones asked for. */
+    ranked = voc_calloc(run.themes.n + 1, sizeof *ranked);
+    column = voc_calloc(run.themes.n + 1, sizeof *column);
+    for (size_t i = 0; i < run.themes.n; i++)
+        ranked[i] = &run.themes.v[i];
+    if (run.themes.n) qsort(ranked, run.themes.n, sizeof *ranked, s_cmp_rank);
+    out->themes = voc_calloc(run.themes.n + 1, sizeof *out->themes);
+    for (size_t i = 0; i < run.themes.n; i++) {
+        const s_agg *g = ranked[i];
+        column[g - run.themes.v] = SIZE_MAX;
+        if (g->items <= 0 || !s_theme_selected(g->theme, themes)) continue;
         if (!themes && top && out->theme_count >= top) continue;
-        voc_grow((void **)&out->themes, &tcap, out->theme_count + 1, sizeof *out->themes);
-        out->themes[out->theme_count++] = voc_strdup(th);
+        column[g - run.themes.v] = out->theme_count;
+        out->themes[out->theme_count++] = voc_strdup(g->theme);
     }
-    if (src != SQLITE_DONE) {
-        rc = s_db_err(s, src, err, "trend themes");
-        goto out;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
     out->counts = voc_calloc(out->period_count * out->theme_count + 1, sizeof *out->counts);
     out->sentiment_sum =
         voc_calloc(out->period_count * out->theme_count + 1, sizeof *out->sentiment_sum);
     out->sentiment_n =
         voc_calloc(out->period_count * out->theme_count + 1, sizeof *out->sentiment_n);
 
-    /* Day rows into periods: totals, then theme counts. */
-    for (int pass = 0; pass < 2; pass++) {
-        src = sqlite3_prepare_v2(
-            s->db,
-            pass == 0
-                ? "SELECT day, NULL, sum(items) FROM item_day WHERE day >= ?1 AND day < ?2" S_KS(
-                      "") " GROUP BY day ORDER BY day"
-                : "SELECT day, theme, sum(items), sum(sentiment_sum), sum(sentiment_n) FROM"
-                  " theme_day WHERE day >= ?1 AND day < ?2" S_KS(
-                      "") " GROUP BY day, theme ORDER BY day",
-            -1, &st, NULL);
-        if (src != SQLITE_OK) {
-            rc = s_db_err(s, src, err, "prepare trend rows");
-            goto out;
+    /* Rows into periods. */
+    for (size_t i = 0; i < run.row_count && out->period_count; i++) {
+        const s_trow *row = &run.rows[i];
+        if (row->day < d0 || row->day >= d1) continue;
+        size_t pi = s_period_index(out->period_start, out->period_count, row->day);
+        if (!row->theme) {
+            out->totals[pi] += row->n;
+            continue;
         }
-        s_bind_days(st, d0, d1, f);
-        size_t pi = 0;
-        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-            int64_t day = sqlite3_column_int64(st, 0);
-            while (pi + 1 < out->period_count && out->period_start[pi + 1] <= day)
-                pi++;
-            int64_t n = sqlite3_column_int64(st, 2);
-            if (pass == 0) {
-                out->totals[pi] += n;
-                continue;
-            }
-            const char *th = (const char *)sqlite3_column_text(st, 1);
-            for (size_t t = 0; t < out->theme_count; t++) {
-                if (strcmp(out->themes[t], th) != 0) continue;
-                size_t k = pi * out->theme_count + t;
-                out->counts[k] += n;
-                out->sentiment_sum[k] += sqlite3_column_double(st, 3);
-                out->sentiment_n[k] += sqlite3_column_int64(st, 4);
-            }
-        }
-        if (src != SQLITE_DONE) {
-            rc = s_db_err(s, src, err, "trend rows");
-            goto out;
-        }
-        sqlite3_finalize(st);
-        st = NULL;
+        size_t col = column[s_agg_slot(&run.themes, row->theme) - run.themes.v];
+        if (col == SIZE_MAX) continue;
+        size_t k = pi * out->theme_count + col;
+        out->counts[k] += row->n;
+        out->sentiment_sum[k] += row->ss;
+        out->sentiment_n[k] += row->sn;
     }
     for (size_t i = 0; i < out->period_count; i++)
         out->period_start[i] *= 86400;
 out:
     sqlite3_finalize(st);
+    free(ranked);
+    free(column);
+    free(run.rows);
+    s_aggs_free(run.themes.v, run.themes.n);
     if (rc) voc_trends_clear(out);
     return rc;
 }
 
-/* ---- NPS ------------------------------------------------------------------ */
+int voc_store_trends(voc_store *s, const voc_filter *f, voc_interval interval,
+                     const char *const *themes, size_t top, voc_trends *out, voc_err *err)
+{
+    bool began = s_read_begin(s);
+    int rc = s_trends(s, f, interval, themes, top, false, out, err);
+    s_read_end(s, began);
+    return rc;
+}
+
+int voc_store_trends_exact(voc_store *s, const voc_filter *f, voc_interval interval,
+                           const char *const *themes, size_t top, voc_trends *out, voc_err *err)
+{
+    bool began = s_read_begin(s);
+    int rc = s_trends(s, f, interval, themes, top, true, out, err);
+    s_read_end(s, began);
+    return rc;
+}
+
+/* ---- NPS and summary ---------------------------------------------------- */
 
 void voc_nps_rows_free(voc_nps_row *rows, size_t count)
 {
@@ -1746,64 +2315,231 @@ void voc_nps_rows_free(voc_nps_row *rows, size_t count)
     free(rows);
 }
 
+/* Attribute, negativity or theme filters: only the items can answer. */
+static bool s_item_filtered(const voc_filter *f)
+{
+    return f->where_count || f->negative || f->theme;
+}
+
+#define S_SUMMARY_COLS                                                                             \
+    " count(*), coalesce(sum(i.sentiment), 0), count(i.sentiment),"                                \
+    " coalesce(sum(i.scale IS 'nps'), 0), coalesce(sum(i.scale IS 'nps' AND i.score >= 9), 0),"    \
+    " coalesce(sum(i.scale IS 'nps' AND i.score BETWEEN 7 AND 8), 0),"                             \
+    " coalesce(sum(i.scale IS 'nps' AND i.score <= 6), 0)"
+
+static void s_summary_add(voc_summary *out, sqlite3_stmt *st)
+{
+    out->items += sqlite3_column_int64(st, 0);
+    out->sentiment_sum += sqlite3_column_double(st, 1);
+    out->sentiment_n += sqlite3_column_int64(st, 2);
+    out->responses += sqlite3_column_int64(st, 3);
+    out->promoters += sqlite3_column_int64(st, 4);
+    out->passives += sqlite3_column_int64(st, 5);
+    out->detractors += sqlite3_column_int64(st, 6);
+    out->tagged += sqlite3_column_int64(st, 7);
+}
+
+static int s_summary_read(voc_store *s, const voc_filter *f, voc_summary *out, voc_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    voc_buf q = {0};
+    int rc = 0, src;
+    memset(out, 0, sizeof *out);
+    if (s_item_filtered(f)) {
+        bool large;
+        if ((rc = s_large_window(s, f, &large, err))) goto out;
+        voc_buf_printf(&q,
+                       "SELECT" S_SUMMARY_COLS ", coalesce(sum(EXISTS (SELECT 1 FROM"
+                       " item_themes t WHERE t.item_id = i.id)), 0) FROM%s WHERE" S_FILTER_I,
+                       S_ITEMS(large));
+        s_item_filter_sql(&q, f);
+        if ((rc = s_prepare(s, q.data, &st, err))) goto out;
+        s_bind_filter(st, f);
+        s_bind_where(st, f);
+        if ((src = sqlite3_step(st)) != SQLITE_ROW) {
+            rc = s_db_err(s, src, err, "summary");
+            goto out;
+        }
+        s_summary_add(out, st);
+        goto out;
+    }
+    /* Whole days from item_day, the partial days at the edges from the rows. */
+    s_window w = s_split(f);
+    rc = s_prepare(s,
+                   "SELECT coalesce(sum(items), 0), coalesce(sum(sentiment_sum), 0),"
+                   " coalesce(sum(sentiment_n), 0), coalesce(sum(scored), 0),"
+                   " coalesce(sum(promoters), 0),"
+                   " coalesce(sum(scored - promoters - detractors), 0),"
+                   " coalesce(sum(detractors), 0), coalesce(sum(tagged), 0) FROM item_day"
+                   " WHERE day >= ?1 AND day < ?2" S_KS(""),
+                   &st, err);
+    if (rc) goto out;
+    s_bind_days(st, w.d0, w.d1, f);
+    if ((src = sqlite3_step(st)) != SQLITE_ROW) {
+        rc = s_db_err(s, src, err, "summary");
+        goto out;
+    }
+    s_summary_add(out, st);
+    sqlite3_finalize(st);
+    st = NULL;
+    rc = s_prepare(
+        s,
+        "SELECT" S_SUMMARY_COLS ", (SELECT count(DISTINCT t.item_id) FROM item_themes t"
+        " WHERE t.created_at >= ?1 AND t.created_at < ?2" S_KS(
+            "t.") ")"
+                  " FROM items i WHERE i.created_at >= ?1 AND i.created_at < ?2" S_KS("i."),
+        &st, err);
+    if (rc) goto out;
+    int64_t edges[2][2] = {{f->since, w.lead_end}, {w.tail_start, f->until}};
+    for (int e = 0; e < 2 && rc == 0; e++) {
+        if (edges[e][0] >= edges[e][1]) continue;
+        s_bind_days(st, edges[e][0], edges[e][1], f);
+        if ((src = sqlite3_step(st)) == SQLITE_ROW)
+            s_summary_add(out, st);
+        else
+            rc = s_db_err(s, src, err, "summary edges");
+        sqlite3_reset(st);
+    }
+out:
+    sqlite3_finalize(st);
+    voc_buf_free(&q);
+    if (rc) memset(out, 0, sizeof *out);
+    return rc;
+}
+
+int voc_store_summary(voc_store *s, const voc_filter *f, voc_summary *out, voc_err *err)
+{
+    bool began = s_read_begin(s);
+    int rc = s_summary_read(s, f, out, err);
+    s_read_end(s, began);
+    return rc;
+}
+
+static int s_nps_cmp(const void *a, const void *b)
+{
+    const voc_nps_row *x = a, *y = b;
+    if (x->responses != y->responses) return x->responses < y->responses ? 1 : -1;
+    return strcmp(x->key, y->key);
+}
+
+/* NPS by theme, source or kind from the daily rollups plus the rows of
+ * the partial days at the window's edges. */
+static int s_nps_rollup(voc_store *s, const voc_filter *f, voc_nps_by by, voc_nps_row **rows,
+                        size_t *count, voc_err *err)
+{
+    static const char *const day_sql[] = {
+        [VOC_NPS_BY_THEME] = "SELECT theme, scored, promoters, detractors FROM theme_day"
+                             " WHERE day >= ?1 AND day < ?2" S_KS(""),
+        [VOC_NPS_BY_SOURCE] = "SELECT source, scored, promoters, detractors FROM item_day"
+                              " WHERE day >= ?1 AND day < ?2" S_KS(""),
+        [VOC_NPS_BY_KIND] = "SELECT kind, scored, promoters, detractors FROM item_day"
+                            " WHERE day >= ?1 AND day < ?2" S_KS(""),
+    };
+    static const char *const edge_sql[] = {
+        [VOC_NPS_BY_THEME] = "SELECT t.theme, 1, t.nps_score >= 9, t.nps_score <= 6 FROM"
+                             " item_themes t WHERE t.created_at >= ?1 AND t.created_at < ?2" S_KS(
+                                 "t.") " AND t.nps_score IS NOT NULL",
+        [VOC_NPS_BY_SOURCE] =
+            "SELECT i.source, 1, i.score >= 9, i.score <= 6 FROM items i"
+            " WHERE i.created_at >= ?1 AND i.created_at < ?2" S_KS("i.") " AND i.scale = 'nps'",
+        [VOC_NPS_BY_KIND] =
+            "SELECT i.kind, 1, i.score >= 9, i.score <= 6 FROM items i"
+            " WHERE i.created_at >= ?1 AND i.created_at < ?2" S_KS("i.") " AND i.scale = 'nps'",
+    };
+    sqlite3_stmt *st = NULL;
+    s_aggs a = {0};
+    s_window w = s_split(f);
+    const char *sql = by == VOC_NPS_BY_THEME && s_all_kinds(f)
+                          ? "SELECT theme, scored, promoters, detractors FROM theme_day_all"
+                            " WHERE day >= ?1 AND day < ?2"
+                          : day_sql[by];
+    int rc = s_prepare(s, sql, &st, err), src;
+    int64_t ranges[3][2] = {{w.d0, w.d1}, {f->since, w.lead_end}, {w.tail_start, f->until}};
+    for (int pass = 0; pass < 3 && rc == 0; pass++) {
+        if (pass == 1) {
+            sqlite3_finalize(st);
+            st = NULL;
+            if ((rc = s_prepare(s, edge_sql[by], &st, err))) break;
+        }
+        if (ranges[pass][0] >= ranges[pass][1]) continue;
+        s_bind_days(st, ranges[pass][0], ranges[pass][1], f);
+        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+            s_agg *g = s_agg_slot(&a, (const char *)sqlite3_column_text(st, 0));
+            g->scored += sqlite3_column_int64(st, 1);
+            g->promoters += sqlite3_column_int64(st, 2);
+            g->detractors += sqlite3_column_int64(st, 3);
+        }
+        if (src != SQLITE_DONE) rc = s_db_err(s, src, err, "nps groups");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    if (rc == 0) {
+        *rows = voc_calloc(a.n + 1, sizeof **rows);
+        for (size_t i = 0; i < a.n; i++) {
+            const s_agg *g = &a.v[i];
+            if (g->scored <= 0) continue;
+            (*rows)[(*count)++] =
+                (voc_nps_row){voc_strdup(g->theme), g->scored, g->promoters,
+                              g->scored - g->promoters - g->detractors, g->detractors};
+        }
+        if (*count) qsort(*rows, *count, sizeof **rows, s_nps_cmp);
+    }
+    s_aggs_free(a.v, a.n);
+    return rc;
+}
+
 #define S_NPS_COLS                                                                                 \
     " count(*), coalesce(sum(i.score >= 9), 0), coalesce(sum(i.score BETWEEN 7 AND 8), 0),"        \
     " coalesce(sum(i.score <= 6), 0)"
 
-int voc_store_nps(voc_store *s, const voc_filter *f, voc_nps_by by, const char *attr,
-                  voc_nps_row *overall, voc_nps_row **rows, size_t *count, voc_err *err)
+static int s_nps_read(voc_store *s, const voc_filter *f, voc_nps_by by, const char *attr,
+                      voc_nps_row *overall, voc_nps_row **rows, size_t *count, voc_err *err)
 {
     static const char *const group_sql[] = {
-        [VOC_NPS_BY_THEME] = "SELECT t.theme," S_NPS_COLS " FROM item_themes t JOIN items i ON"
-                             " i.id = t.item_id WHERE i.scale = 'nps' AND" S_FILTER_I
-                             " GROUP BY t.theme ORDER BY 2 DESC, 1",
-        [VOC_NPS_BY_SOURCE] = "SELECT i.source," S_NPS_COLS " FROM items i WHERE i.scale = 'nps'"
-                              " AND" S_FILTER_I " GROUP BY 1 ORDER BY 2 DESC, 1",
-        [VOC_NPS_BY_KIND] = "SELECT i.kind," S_NPS_COLS " FROM items i WHERE i.scale = 'nps'"
-                            " AND" S_FILTER_I " GROUP BY 1 ORDER BY 2 DESC, 1",
+        [VOC_NPS_BY_THEME] = "SELECT t.theme," S_NPS_COLS " FROM%s WHERE i.scale = 'nps'"
+                             " AND" S_FILTER_I S_THEME_P("t."),
+        [VOC_NPS_BY_SOURCE] = "SELECT i.source," S_NPS_COLS " FROM%s WHERE i.scale = 'nps'"
+                              " AND" S_FILTER_I,
+        [VOC_NPS_BY_KIND] = "SELECT i.kind," S_NPS_COLS " FROM%s WHERE i.scale = 'nps'"
+                            " AND" S_FILTER_I,
         [VOC_NPS_BY_ATTR] =
             "SELECT coalesce(json_extract(i.attrs, '$.' || ?5), '(none)')," S_NPS_COLS
-            " FROM items i WHERE i.scale = 'nps' AND" S_FILTER_I " GROUP BY 1 ORDER BY 2 DESC, 1",
+            " FROM%s WHERE i.scale = 'nps' AND" S_FILTER_I,
     };
     sqlite3_stmt *st = NULL;
+    voc_buf q = {0};
+    voc_summary sum;
     int rc = 0, src;
     *rows = NULL;
     *count = 0;
     memset(overall, 0, sizeof *overall);
-    src = sqlite3_prepare_v2(
-        s->db, "SELECT 'all'," S_NPS_COLS " FROM items i WHERE i.scale = 'nps' AND" S_FILTER_I, -1,
-        &st, NULL);
-    if (src != SQLITE_OK) return s_db_err(s, src, err, "prepare nps");
-    s_bind_filter(st, f);
-    for (int pass = 0; pass < 2; pass++) {
-        size_t cap = 0;
-        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-            voc_nps_row r = {voc_strdup((const char *)sqlite3_column_text(st, 0)),
-                             sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
-                             sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4)};
-            if (pass == 0) {
-                *overall = r;
-            } else {
-                voc_grow((void **)rows, &cap, *count + 1, sizeof **rows);
-                (*rows)[(*count)++] = r;
-            }
-        }
-        if (src != SQLITE_DONE) {
-            rc = s_db_err(s, src, err, "nps");
-            break;
-        }
-        sqlite3_finalize(st);
-        st = NULL;
-        if (pass == 1) break;
-        src = sqlite3_prepare_v2(s->db, group_sql[by], -1, &st, NULL);
-        if (src != SQLITE_OK) {
-            rc = s_db_err(s, src, err, "prepare nps groups");
-            break;
-        }
-        s_bind_filter(st, f);
-        if (by == VOC_NPS_BY_ATTR) s_bind_text(st, 5, attr);
+    if ((rc = voc_store_summary(s, f, &sum, err))) return rc;
+    *overall = (voc_nps_row){voc_strdup("all"), sum.responses, sum.promoters, sum.passives,
+                             sum.detractors};
+    if (by != VOC_NPS_BY_ATTR && !s_item_filtered(f)) {
+        rc = s_nps_rollup(s, f, by, rows, count, err);
+        goto out;
     }
+    bool large;
+    if ((rc = s_large_window(s, f, &large, err))) goto out;
+    voc_buf_printf(&q, group_sql[by], by == VOC_NPS_BY_THEME ? S_ITEM_TAGS(large) : S_ITEMS(large));
+    s_item_filter_sql(&q, f);
+    voc_buf_puts(&q, " GROUP BY 1 ORDER BY 2 DESC, 1");
+    if ((rc = s_prepare(s, q.data, &st, err))) goto out;
+    s_bind_filter(st, f);
+    s_bind_where(st, f);
+    if (by == VOC_NPS_BY_ATTR) s_bind_text(st, 5, attr);
+    size_t cap = 0;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        voc_grow((void **)rows, &cap, *count + 1, sizeof **rows);
+        (*rows)[(*count)++] = (voc_nps_row){
+            voc_strdup((const char *)sqlite3_column_text(st, 0)), sqlite3_column_int64(st, 1),
+            sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4)};
+    }
+    if (src != SQLITE_DONE) rc = s_db_err(s, src, err, "nps");
+out:
     sqlite3_finalize(st);
+    voc_buf_free(&q);
     if (rc) {
         voc_nps_rows_free(*rows, *count);
         *rows = NULL;
@@ -1811,6 +2547,15 @@ int voc_store_nps(voc_store *s, const voc_filter *f, voc_nps_by by, const char *
         free(overall->key);
         memset(overall, 0, sizeof *overall);
     }
+    return rc;
+}
+
+int voc_store_nps(voc_store *s, const voc_filter *f, voc_nps_by by, const char *attr,
+                  voc_nps_row *overall, voc_nps_row **rows, size_t *count, voc_err *err)
+{
+    bool began = s_read_begin(s);
+    int rc = s_nps_read(s, f, by, attr, overall, rows, count, err);
+    s_read_end(s, began);
     return rc;
 }
 
@@ -1827,47 +2572,97 @@ void voc_quotes_free(voc_quote *q, size_t count)
     free(q);
 }
 
-int voc_store_quotes(voc_store *s, const voc_filter *f, size_t limit, voc_quote **out,
-                     size_t *count, voc_err *err)
+static int s_quotes_read(voc_store *s, const voc_filter *f, size_t limit, voc_quote **out,
+                         size_t *count, voc_err *err)
 {
     voc_buf q = {0};
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = NULL, *deeper = NULL, *get = NULL;
+    int rc = 0, src;
+    size_t cap = 0;
     *out = NULL;
     *count = 0;
-    /* One row per item: the deepest matching theme (longest id) speaks for it. */
+    /* The candidates, strongest first, every filter applied; a theme is a
+     * range of item_themes_theme ([X, X/) holds X and X.*; the exact test
+     * stays), which carries every column looked at here. */
+    /* With a theme, its range of item_themes_theme is narrower than any
+     * window: the attributes are read for its tags only. */
+    bool large = false;
+    if (f->where_count && !f->theme && (rc = s_large_window(s, f, &large, err))) goto out;
+    const char *from = large ? S_ITEM_TAGS(true)
+                       : f->where_count && f->theme
+                           ? " item_themes t INDEXED BY item_themes_theme JOIN items i"
+                             " ON i.id = t.item_id"
+                       : f->where_count ? " item_themes t JOIN items i ON i.id = t.item_id"
+                       : f->theme       ? " item_themes t INDEXED BY item_themes_theme"
+                                        : " item_themes t";
     voc_buf_printf(&q,
-                   "SELECT i.uid, t.theme, i.created_at, t.score, t.sentiment, t.nps_score,"
-                   " i.text, t.evidence FROM item_themes t JOIN items i ON i.id = t.item_id"
-                   " WHERE t.created_at >= ?1 AND t.created_at < ?2" S_KS("t.")
-                       S_THEME_P("t.") "%s",
+                   "SELECT t.item_id, t.theme, t.created_at, t.score, t.sentiment, t.nps_score"
+                   " FROM%s WHERE t.created_at >= ?1 AND t.created_at < ?2" S_KS("t.")
+                       S_THEME_P("t.") "%s%s%s",
+                   from, f->where_count ? " AND i.created_at >= ?1 AND i.created_at < ?2" : "",
+                   f->theme ? " AND t.theme >= ?10 AND t.theme < ?10 || '/'" : "",
                    f->negative ? " AND (t.sentiment < -0.05 OR t.nps_score <= 6)" : "");
     s_where_sql(&q, f);
-    voc_buf_puts(&q, " AND NOT EXISTS (SELECT 1 FROM item_themes u WHERE u.item_id = t.item_id"
-                     " AND length(u.theme) > length(t.theme)"
-                     " AND substr(u.theme, 1, length(t.theme) + 1) = t.theme || '.')"
-                     " ORDER BY t.score DESC, t.created_at DESC LIMIT ?9");
-    int src = sqlite3_prepare_v2(s->db, q.data, -1, &st, NULL);
-    voc_buf_free(&q);
-    if (src != SQLITE_OK) return s_db_err(s, src, err, "prepare quotes");
+    /* Ties in the order of item_themes_window, as the query that scanned it
+     * gave them. */
+    voc_buf_puts(&q, " ORDER BY t.score DESC, t.created_at DESC, t.theme, t.kind, t.source,"
+                     " t.item_id");
+    if ((rc = s_prepare(s, q.data, &st, err)) ||
+        /* One row per item: the deepest matching theme (longest id) speaks
+         * for it, so a tag with a sub-theme under it on the same item is
+         * skipped. Checked only for candidates reached before the limit. */
+        (rc = s_prepare(s,
+                        "SELECT 1 FROM item_themes u WHERE u.item_id = ?1 AND"
+                        " length(u.theme) > length(?2) AND"
+                        " substr(u.theme, 1, length(?2) + 1) = ?2 || '.'",
+                        &deeper, err)) ||
+        (rc = s_prepare(s,
+                        "SELECT i.uid, i.text, t.evidence FROM items i JOIN item_themes t"
+                        " ON t.item_id = i.id AND t.theme = ?2 WHERE i.id = ?1",
+                        &get, err)))
+        goto out;
     s_bind_filter(st, f);
     s_bind_where(st, f);
-    sqlite3_bind_int64(st, 9, limit ? (int64_t)limit : -1);
-    size_t cap = 0;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        voc_grow((void **)out, &cap, *count + 1, sizeof **out);
-        voc_quote *x = &(*out)[(*count)++];
-        x->uid = s_col_dup(st, 0);
-        x->theme = s_col_dup(st, 1);
-        x->created_at = sqlite3_column_int64(st, 2);
-        x->score = sqlite3_column_double(st, 3);
-        x->sentiment =
-            sqlite3_column_type(st, 4) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 4);
-        x->nps = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 5);
-        x->text = s_col_dup(st, 6);
-        x->evidence = s_col_dup(st, 7);
+    while ((!limit || *count < limit) && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t item_id = sqlite3_column_int64(st, 0);
+        const char *theme = (const char *)sqlite3_column_text(st, 1);
+        sqlite3_bind_int64(deeper, 1, item_id);
+        sqlite3_bind_text(deeper, 2, theme, -1, SQLITE_STATIC);
+        int d = sqlite3_step(deeper);
+        sqlite3_reset(deeper);
+        if (d == SQLITE_ROW) continue;
+        if (d != SQLITE_DONE) {
+            rc = s_db_err(s, d, err, "quotes");
+            goto out;
+        }
+        sqlite3_bind_int64(get, 1, item_id);
+        sqlite3_bind_text(get, 2, theme, -1, SQLITE_STATIC);
+        int g = sqlite3_step(get);
+        if (g == SQLITE_ROW) {
+            voc_grow((void **)out, &cap, *count + 1, sizeof **out);
+            voc_quote *x = &(*out)[(*count)++];
+            x->uid = s_col_dup(get, 0);
+            x->theme = voc_strdup(theme);
+            x->created_at = sqlite3_column_int64(st, 2);
+            x->score = sqlite3_column_double(st, 3);
+            x->sentiment =
+                sqlite3_column_type(st, 4) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 4);
+            x->nps = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 5);
+            x->text = s_col_dup(get, 1);
+            x->evidence = s_col_dup(get, 2);
+        }
+        sqlite3_reset(get);
+        if (g != SQLITE_ROW && g != SQLITE_DONE) {
+            rc = s_db_err(s, g, err, "quotes");
+            goto out;
+        }
     }
-    int rc = src == SQLITE_DONE ? 0 : s_db_err(s, src, err, "quotes");
+    if (!(limit && *count >= limit) && src != SQLITE_DONE) rc = s_db_err(s, src, err, "quotes");
+out:
     sqlite3_finalize(st);
+    sqlite3_finalize(deeper);
+    sqlite3_finalize(get);
+    voc_buf_free(&q);
     if (rc) {
         voc_quotes_free(*out, *count);
         *out = NULL;
@@ -1876,62 +2671,201 @@ int voc_store_quotes(voc_store *s, const voc_filter *f, size_t limit, voc_quote 
     return rc;
 }
 
+int voc_store_quotes(voc_store *s, const voc_filter *f, size_t limit, voc_quote **out,
+                     size_t *count, voc_err *err)
+{
+    bool began = s_read_begin(s);
+    int rc = s_quotes_read(s, f, limit, out, count, err);
+    s_read_end(s, began);
+    return rc;
+}
+
 /* ---- export --------------------------------------------------------------- */
+
+/* voc_export_themes(theme, score, sentiment): an item's tags as one blob,
+ * per tag the id's length (uint32), the id and a NUL, then score and
+ * sentiment (NAN for none) as doubles. Built in the buffer the function was
+ * registered with (an item's tags are aggregated one item at a time), so
+ * the reals never go through text on their way to the caller. */
+static void s_pack_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    voc_buf *b = sqlite3_user_data(ctx);
+    int *started = sqlite3_aggregate_context(ctx, sizeof *started);
+    if (!started) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    if (!*started) {
+        voc_buf_reset(b);
+        *started = 1;
+    }
+    const unsigned char *id = sqlite3_value_text(argv[0]);
+    uint32_t len = id ? (uint32_t)sqlite3_value_bytes(argv[0]) : 0;
+    double score = sqlite3_value_double(argv[1]);
+    double sentiment =
+        sqlite3_value_type(argv[2]) == SQLITE_NULL ? NAN : sqlite3_value_double(argv[2]);
+    voc_buf_append(b, &len, sizeof len);
+    voc_buf_append(b, id ? (const char *)id : "", len);
+    voc_buf_putc(b, '\0');
+    voc_buf_append(b, &score, sizeof score);
+    voc_buf_append(b, &sentiment, sizeof sentiment);
+}
+
+static void s_pack_final(sqlite3_context *ctx)
+{
+    voc_buf *b = sqlite3_user_data(ctx);
+    int *started = sqlite3_aggregate_context(ctx, 0);
+    if (started && *started)
+        sqlite3_result_blob(ctx, b->data, (int)b->len, SQLITE_TRANSIENT);
+    else
+        sqlite3_result_null(ctx);
+}
+
+/* Unpack a voc_export_themes blob into *themes (grown, reused across
+ * rows; ids point into the blob), sorted by id. */
+static size_t s_unpack_themes(const unsigned char *p, size_t len, voc_export_theme **themes,
+                              size_t *cap)
+{
+    size_t n = 0;
+    while (p && len >= sizeof(uint32_t)) {
+        uint32_t idlen;
+        memcpy(&idlen, p, sizeof idlen);
+        size_t need = sizeof idlen + idlen + 1 + 2 * sizeof(double);
+        if (len < need) break;
+        voc_grow((void **)themes, cap, n + 1, sizeof **themes);
+        voc_export_theme *t = &(*themes)[n++];
+        t->id = (const char *)p + sizeof idlen;
+        memcpy(&t->score, p + sizeof idlen + idlen + 1, sizeof t->score);
+        memcpy(&t->sentiment, p + sizeof idlen + idlen + 1 + sizeof t->score, sizeof t->sentiment);
+        p += need;
+        len -= need;
+    }
+    /* The tags come in primary key order, which is id order; make sure. */
+    for (size_t i = 1; i < n; i++) {
+        voc_export_theme t = (*themes)[i];
+        size_t k = i;
+        for (; k > 0 && strcmp((*themes)[k - 1].id, t.id) > 0; k--)
+            (*themes)[k] = (*themes)[k - 1];
+        (*themes)[k] = t;
+    }
+    return n;
+}
+
+/* "2026-03-04T10:11:12Z" of epoch second t, as strftime('%Y-%m-%dT%H:%M:%SZ')
+ * gives it; the date part is kept in *day_buf for the next row (rows come
+ * in time order, so most share the day before them). */
+static const char *s_iso_time(int64_t t, int64_t *day, char buf[VOC_TIME_BUF])
+{
+    int64_t d = s_floor_day(t);
+    if (d != *day) {
+        voc_time_format(t, buf);
+        *day = d;
+        return buf;
+    }
+    int64_t tod = t - d * 86400;
+    int hh = (int)(tod / 3600), mm = (int)(tod / 60 % 60), ss = (int)(tod % 60);
+    char *p = buf + strlen(buf) - 9; /* "HH:MM:SSZ" */
+    p[0] = (char)('0' + hh / 10);
+    p[1] = (char)('0' + hh % 10);
+    p[3] = (char)('0' + mm / 10);
+    p[4] = (char)('0' + mm % 10);
+    p[6] = (char)('0' + ss / 10);
+    p[7] = (char)('0' + ss % 10);
+    return buf;
+}
+
+double voc_store_json_double(double x)
+{
+    /* Short binary fractions print exactly: skip the text round trip. */
+    if (fabs(x) < 1e9 && x * 8 == (double)(int64_t)(x * 8) && !(x == 0 && signbit(x))) return x;
+    char b[64];
+    sqlite3_snprintf(sizeof b, b, "%!0.15g", x);
+    return strtod(b, NULL);
+}
 
 int voc_store_export(voc_store *s, const voc_filter *f,
                      int (*fn)(void *user, const voc_export_row *row), void *user, voc_err *err)
 {
-    voc_buf q = {0};
+    voc_buf q = {0}, pack = {0};
     sqlite3_stmt *st = NULL;
-    voc_buf_puts(&q, "SELECT i.uid, i.source, i.kind,"
-                     " strftime('%Y-%m-%dT%H:%M:%SZ', i.created_at, 'unixepoch'), i.customer_id,"
-                     " i.account, i.subject, i.text, i.attrs,"
-                     " (SELECT json_group_array(json_object('id', theme, 'score', score,"
-                     "   'sentiment', sentiment)) FROM (SELECT * FROM item_themes"
-                     "   WHERE item_id = i.id ORDER BY theme)),"
-                     " i.score, i.scale, i.sentiment FROM items i"
-                     " WHERE i.created_at >= ?1 AND i.created_at < ?2" S_KS("i."));
+    voc_export_theme *themes = NULL;
+    size_t theme_cap = 0;
+    bool scan = false, writable = !(s->flags & VOC_STORE_READONLY);
+    int rc = s_large_window(s, f, &scan, err), src;
+    if (rc) return rc;
+    /* The sort spills to temporary files in runs of the page cache's size:
+     * memory stays flat. */
+    if (scan &&
+        (rc = s_exec(s, "PRAGMA temp_store=FILE; PRAGMA cache_size=-" S_EXPORT_SORT_KIB, err)))
+        goto out;
+    src = sqlite3_create_function_v2(s->db, "voc_export_themes", 3, SQLITE_UTF8, &pack, NULL,
+                                     s_pack_step, s_pack_final, NULL);
+    if (src != SQLITE_OK) {
+        rc = s_db_err(s, src, err, "export");
+        goto out;
+    }
+    voc_buf_printf(&q,
+                   "SELECT i.created_at, i.uid, i.source, i.kind, i.customer_id, i.account,"
+                   " i.subject, i.text, i.attrs, (SELECT voc_export_themes(theme, score,"
+                   " sentiment) FROM item_themes WHERE item_id = i.id), i.score, i.scale,"
+                   " i.sentiment FROM items i%s WHERE i.created_at >= ?1 AND"
+                   " i.created_at < ?2" S_KS("i."),
+                   scan ? " NOT INDEXED" : "");
     s_item_filter_sql(&q, f);
     voc_buf_puts(&q, " ORDER BY i.created_at, i.id");
-    int src = sqlite3_prepare_v2(s->db, q.data, -1, &st, NULL);
-    voc_buf_free(&q);
-    if (src != SQLITE_OK) return s_db_err(s, src, err, "prepare export");
+    if ((rc = s_prepare(s, q.data, &st, err))) goto out;
     s_bind_filter(st, f);
     s_bind_where(st, f);
-    int rc = 0;
+    int64_t day = INT64_MIN;
+    char iso[VOC_TIME_BUF];
     while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
         voc_export_row r = {
-            .uid = (const char *)sqlite3_column_text(st, 0),
-            .source = (const char *)sqlite3_column_text(st, 1),
-            .kind = (const char *)sqlite3_column_text(st, 2),
-            .created_at_iso = (const char *)sqlite3_column_text(st, 3),
+            .created_at_iso = s_iso_time(sqlite3_column_int64(st, 0), &day, iso),
+            .uid = (const char *)sqlite3_column_text(st, 1),
+            .source = (const char *)sqlite3_column_text(st, 2),
+            .kind = (const char *)sqlite3_column_text(st, 3),
             .customer_id = (const char *)sqlite3_column_text(st, 4),
             .account = (const char *)sqlite3_column_text(st, 5),
             .subject = (const char *)sqlite3_column_text(st, 6),
             .text = (const char *)sqlite3_column_text(st, 7),
             .attrs_json = (const char *)sqlite3_column_text(st, 8),
-            .themes_json = (const char *)sqlite3_column_text(st, 9),
             .score = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 10),
             .scale = (const char *)sqlite3_column_text(st, 11),
             .sentiment =
                 sqlite3_column_type(st, 12) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 12),
         };
+        const unsigned char *blob = sqlite3_column_blob(st, 9);
+        r.theme_count =
+            s_unpack_themes(blob, (size_t)sqlite3_column_bytes(st, 9), &themes, &theme_cap);
+        r.themes = themes;
         if (fn(user, &r)) rc = voc_err_set(err, VOC_EIO, "export stopped: output failed");
     }
     if (rc == 0 && src != SQLITE_DONE) rc = s_db_err(s, src, err, "export");
+out:
     sqlite3_finalize(st);
+    sqlite3_create_function_v2(s->db, "voc_export_themes", 3, SQLITE_UTF8, NULL, NULL, NULL, NULL,
+                               NULL);
+    if (scan)
+        sqlite3_exec(s->db,
+                     writable ? "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536"
+                              : "PRAGMA temp_store=DEFAULT; PRAGMA cache_size=-" S_READ_CACHE_KIB,
+                     NULL, NULL, NULL);
+    voc_buf_free(&q);
+    voc_buf_free(&pack);
+    free(themes);
     return rc;
 }
 
-int voc_store_theme_counts(voc_store *s, const voc_filter *f, voc_count_row **rows, size_t *count,
-                           int64_t *total, voc_err *err)
+static int s_theme_counts_read(voc_store *s, const voc_filter *f, voc_count_row **rows,
+                               size_t *count, int64_t *total, voc_err *err)
 {
     s_agg *a = NULL;
     size_t n = 0;
     int64_t tagged;
     *rows = NULL;
     *count = 0;
-    int rc = s_top_counts(s, f, &a, &n, total, &tagged, err);
+    int rc = s_top_counts(s, f, NULL, &a, &n, total, &tagged, err);
     if (rc) return rc;
     *rows = voc_calloc(n ? n : 1, sizeof **rows);
     for (size_t i = 0; i < n; i++) {
@@ -1944,23 +2878,35 @@ int voc_store_theme_counts(voc_store *s, const voc_filter *f, voc_count_row **ro
     return 0;
 }
 
+int voc_store_theme_counts(voc_store *s, const voc_filter *f, voc_count_row **rows, size_t *count,
+                           int64_t *total, voc_err *err)
+{
+    bool began = s_read_begin(s);
+    int rc = s_theme_counts_read(s, f, rows, count, total, err);
+    s_read_end(s, began);
+    return rc;
+}
+
 /* ---- search --------------------------------------------------------------- */
 
-int voc_store_search(voc_store *s, const voc_filter *f, const char *query, size_t limit,
-                     const char *mark_on, const char *mark_off, voc_search_hit **out, size_t *count,
-                     voc_err *err)
+static int s_search_read(voc_store *s, const voc_filter *f, const char *query, size_t limit,
+                         const char *mark_on, const char *mark_off, voc_search_hit **out,
+                         size_t *count, voc_err *err)
 {
     voc_buf q = {0};
     sqlite3_stmt *st = NULL;
     *out = NULL;
     *count = 0;
+    /* ORDER BY rank (bm25) is answered inside FTS5: it ranks the matches by
+     * rowid and score alone, and the items row, the filters and the snippet
+     * are only worked out for hits in rank order until the limit is met. */
     voc_buf_puts(
-        &q, "SELECT i.uid, i.created_at, i.kind, i.source, bm25(items_fts),"
+        &q, "SELECT i.uid, i.created_at, i.kind, i.source, items_fts.rank,"
             " snippet(items_fts, 0, ?21, ?22, '…', 16) FROM items_fts"
             " JOIN items i ON i.id = items_fts.rowid"
             " WHERE items_fts MATCH ?20 AND i.created_at >= ?1 AND i.created_at < ?2" S_KS("i."));
     s_item_filter_sql(&q, f);
-    voc_buf_puts(&q, " ORDER BY bm25(items_fts) LIMIT ?23");
+    voc_buf_puts(&q, " ORDER BY items_fts.rank LIMIT ?23");
     int src = sqlite3_prepare_v2(s->db, q.data, -1, &st, NULL);
     voc_buf_free(&q);
     if (src != SQLITE_OK) return s_db_err(s, src, err, "prepare search");
@@ -1995,6 +2941,16 @@ int voc_store_search(voc_store *s, const voc_filter *f, const char *query, size_
         *count = 0;
     }
     sqlite3_finalize(st);
+    return rc;
+}
+
+int voc_store_search(voc_store *s, const voc_filter *f, const char *query, size_t limit,
+                     const char *mark_on, const char *mark_off, voc_search_hit **out, size_t *count,
+                     voc_err *err)
+{
+    bool began = s_read_begin(s);
+    int rc = s_search_read(s, f, query, limit, mark_on, mark_off, out, count, err);
+    s_read_end(s, began);
     return rc;
 }
 

@@ -23,7 +23,7 @@ enum {
     VOC_STORE_READONLY = 1 << 0, /* open for queries only; never migrates */
 };
 
-#define VOC_STORE_SCHEMA_VERSION 6
+#define VOC_STORE_SCHEMA_VERSION 7
 
 /* Open (creating and migrating when writable) the database at path. The file
  * is created mode 0600. Caller owns *out; free with voc_store_destroy.
@@ -176,9 +176,18 @@ typedef struct voc_trends {
 /* Count items per period and theme over f (whole UTC days: since is rounded
  * down to its day, until up), periods without items included as zeros.
  * themes: NULL-terminated prefixes ("billing" covers billing.*), or NULL
- * for the top `top` themes (0: all). Caller clears with voc_trends_clear. */
+ * for the top `top` themes (0: all). Daily rollups answer it unless f
+ * filters on attributes, negativity or a theme; those are item filters as
+ * in voc_store_export, and f->theme also keeps only its subtree's themes.
+ * Caller clears with voc_trends_clear. */
 int voc_store_trends(voc_store *s, const voc_filter *f, voc_interval interval,
                      const char *const *themes, size_t top, voc_trends *out, voc_err *err);
+
+/* As voc_store_trends, but counting exactly the items in [f->since,
+ * f->until): the periods are laid out the same, and those at the window's
+ * edges hold only their part of it (what voc report draws). */
+int voc_store_trends_exact(voc_store *s, const voc_filter *f, voc_interval interval,
+                           const char *const *themes, size_t top, voc_trends *out, voc_err *err);
 void voc_trends_clear(voc_trends *t);
 
 /* NPS: promoters (9-10), passives (7-8), detractors (0-6) among items with
@@ -199,10 +208,27 @@ typedef struct voc_nps_row {
 } voc_nps_row;
 
 /* overall gets every scored item in f; rows one per group (largest first).
- * Caller frees rows with voc_nps_rows_free. */
+ * Daily rollups answer theme, source and kind unless f filters on
+ * attributes, negativity or a theme (item filters, as in voc_store_export;
+ * with f->theme, by theme keeps only its subtree's themes). Caller frees
+ * rows with voc_nps_rows_free. */
 int voc_store_nps(voc_store *s, const voc_filter *f, voc_nps_by by, const char *attr,
                   voc_nps_row *overall, voc_nps_row **rows, size_t *count, voc_err *err);
 void voc_nps_rows_free(voc_nps_row *rows, size_t count);
+
+/* The headline figures of f, every filter applied alike (theme, where and
+ * negative are item filters, as in voc_store_export): daily rollups answer
+ * it unless f has one of those. */
+typedef struct voc_summary {
+    int64_t items;  /* items in f */
+    int64_t tagged; /* of which carry at least one theme */
+    double sentiment_sum;
+    int64_t sentiment_n; /* items with a sentiment */
+    int64_t responses;   /* items with an NPS score, of which: */
+    int64_t promoters, passives, detractors;
+} voc_summary;
+
+int voc_store_summary(voc_store *s, const voc_filter *f, voc_summary *out, voc_err *err);
 
 /* Quotes for a theme: items carrying it in f (its sub-themes included),
  * strongest match first, then most recent. */
@@ -221,21 +247,37 @@ int voc_store_quotes(voc_store *s, const voc_filter *f, size_t limit, voc_quote 
                      size_t *count, voc_err *err);
 void voc_quotes_free(voc_quote *q, size_t count);
 
-/* One exported item: borrowed strings, valid during the callback only. */
+/* One tag of an exported item. */
+typedef struct voc_export_theme {
+    const char *id;
+    double score;
+    double sentiment; /* NAN when none */
+} voc_export_theme;
+
+/* One exported item: borrowed strings and arrays, valid during the
+ * callback only. */
 typedef struct voc_export_row {
     const char *uid, *source, *kind, *created_at_iso, *customer_id, *account, *subject, *text;
-    const char *attrs_json;  /* {"plan":"pro",...} */
-    const char *themes_json; /* [{"id","score","sentiment"},...] in id order */
-    int score;               /* -1 when none */
-    const char *scale;       /* NULL when no score */
-    double sentiment;        /* NAN when none */
+    const char *attrs_json;         /* {"plan":"pro",...} */
+    const voc_export_theme *themes; /* in id order */
+    size_t theme_count;
+    int score;         /* -1 when none */
+    const char *scale; /* NULL when no score */
+    double sentiment;  /* NAN when none */
 } voc_export_row;
 
 /* Stream every item in f (theme, where and negative filters apply to the
- * item's tags and fields) in created_at order to fn, one at a time:
- * constant memory however large the store. fn returns non-zero to stop. */
+ * item's tags and fields) in created_at order (then row id) to fn, one at
+ * a time: constant memory however large the store (a window holding most
+ * of the store is read in table order and put in time order by SQLite's
+ * external sort, in temporary files). fn returns non-zero to stop. */
 int voc_store_export(voc_store *s, const voc_filter *f,
                      int (*fn)(void *user, const voc_export_row *row), void *user, voc_err *err);
+
+/* x as JSON readers of the store get it back: rounded to the 15
+ * significant digits SQLite's JSON functions print (voc export's JSON
+ * numbers for tag scores and sentiments). */
+double voc_store_json_double(double x);
 
 typedef struct voc_store_stats {
     int64_t items;

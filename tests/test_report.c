@@ -230,6 +230,35 @@ Test(report, agrees_with_the_store_and_escapes_customer_text)
     free(db);
 }
 
+/* The headline cards of a report against the items of the window that
+ * pass cond (SQL over items). */
+static void s_assert_headline(const char *html, const char *db, const char *cond)
+{
+    const char *window = S_WINDOW;
+    char sql[1024];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM items WHERE %s AND %s", cond, window);
+    cr_assert_eq(s_value(html, "items"), s_query(db, sql), "%s", cond);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM items WHERE %s AND %s"
+             " AND EXISTS (SELECT 1 FROM item_themes u WHERE u.item_id = items.id)",
+             cond, window);
+    cr_assert_eq(s_value(html, "tagged-items"), s_query(db, sql), "%s", cond);
+    snprintf(sql, sizeof sql,
+             "SELECT coalesce(avg(sentiment), 0) FROM items WHERE sentiment IS NOT NULL AND %s"
+             " AND %s",
+             cond, window);
+    double sent = s_query(db, sql);
+    if (sent != 0) cr_assert_float_eq(s_value(html, "sentiment"), sent, 1e-4, "%s", cond);
+    static const char *const groups[][2] = {
+        {"promoters", "score >= 9"}, {"passives", "score IN (7, 8)"}, {"detractors", "score <= 6"}};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM items WHERE scale = 'nps' AND %s AND %s AND %s",
+                 groups[i][1], cond, window);
+        cr_assert_eq(s_value(html, groups[i][0]), s_query(db, sql), "%s %s", groups[i][0], cond);
+    }
+}
+
 Test(report, filters_apply_to_every_number)
 {
     char *db = s_build_store(), *out = NULL;
@@ -244,6 +273,7 @@ Test(report, filters_apply_to_every_number)
     cr_assert_eq(s_value(out, "responses"),
                  s_query(db, "SELECT count(*) FROM items WHERE scale = 'nps' AND"
                              " json_extract(attrs, '$.plan') = 'enterprise' AND " S_WINDOW));
+    s_assert_headline(out, db, "json_extract(attrs, '$.plan') = 'enterprise'");
     cr_assert_eq(s_occurrences(out, "<tr><td>"), 3, "--top 3: three table rows");
     cr_assert_leq(s_occurrences(out, "<blockquote>"), 3, "--quotes 1: one per theme");
     free(out);
@@ -255,6 +285,16 @@ Test(report, filters_apply_to_every_number)
                              " AND EXISTS (SELECT 1 FROM item_themes t WHERE t.item_id = i.id"
                              " AND (t.theme = 'billing' OR t.theme LIKE 'billing.%'))"));
     cr_assert_null(strstr(out, "performance"), "outside the theme");
+    s_assert_headline(
+        out, db,
+        "kind = 'nps' AND EXISTS (SELECT 1 FROM item_themes t WHERE"
+        " t.item_id = items.id AND (t.theme = 'billing' OR t.theme LIKE 'billing.%'))");
+    free(out);
+
+    /* Negative feedback only: an item filter like the others. */
+    const char *a3[] = {"report", "--db", db, "--negative", NULL};
+    cr_assert_eq(s_voc(&out, a3), 0);
+    s_assert_headline(out, db, "(sentiment < -0.05 OR (scale = 'nps' AND score <= 6))");
     free(out);
 
     const char *bad[] = {"report", "--db", db, "--top", "0", NULL};
