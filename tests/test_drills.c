@@ -82,7 +82,7 @@ static void s_start_processor(void)
     char *argv[] = {bin, "--db", s_db, "--listen", s_ep, "--rules", rules, NULL};
     cr_assert_eq(vt_spawn(&s_proc, argv, NULL, s_plog), 0);
     bool ready = false;
-    for (int i = 0; i < 400 && !ready; i++) {
+    for (int i = 0; i < 6000 && !ready; i++) { /* up to 5 min: ASan on a loaded machine */
         log = vt_read_file(s_plog);
         int n = 0;
         for (const char *p = log; p && (p = strstr(p, "ready db=")); p++)
