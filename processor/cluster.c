@@ -10,6 +10,7 @@
  * run, seeded through splitmix64, so a seed gives the same result on every
  * platform. */
 #include "processor/cluster.h"
+#include "processor/cluster_int.h"
 
 #include "common/alloc.h"
 
@@ -462,12 +463,11 @@ double voc_silhouette(const float *sim, size_t n, const uint32_t *assign, size_t
     return tw > 0 ? total / tw : 0;
 }
 
-/* Rows idx[0..m) of x as a matrix of their own. */
-static void s_sub_csr(const voc_csr *x, const size_t *idx, size_t m, voc_csr *out)
+void voc_csr_select(const voc_csr *x, const uint32_t *rows, size_t m, voc_csr *out)
 {
     size_t nnz = 0;
     for (size_t r = 0; r < m; r++)
-        nnz += x->row_ptr[idx[r] + 1] - x->row_ptr[idx[r]];
+        nnz += x->row_ptr[rows[r] + 1] - x->row_ptr[rows[r]];
     out->rows = m;
     out->cols = x->cols;
     out->row_ptr = voc_malloc((m + 1) * sizeof *out->row_ptr);
@@ -476,18 +476,12 @@ static void s_sub_csr(const voc_csr *x, const size_t *idx, size_t m, voc_csr *ou
     size_t q = 0;
     for (size_t r = 0; r < m; r++) {
         out->row_ptr[r] = q;
-        size_t a = x->row_ptr[idx[r]], b = x->row_ptr[idx[r] + 1];
+        size_t a = x->row_ptr[rows[r]], b = x->row_ptr[rows[r] + 1];
         memcpy(out->col + q, x->col + a, (b - a) * sizeof *out->col);
         memcpy(out->val + q, x->val + a, (b - a) * sizeof *out->val);
         q += b - a;
     }
     out->row_ptr[m] = q;
-}
-
-static int s_cmp_size(const void *a, const void *b)
-{
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    return x < y ? -1 : x > y;
 }
 
 int voc_kmeans_choose_k(const voc_csr *x, const float *weight, size_t k_min, size_t k_max,
@@ -499,20 +493,21 @@ int voc_kmeans_choose_k(const voc_csr *x, const float *weight, size_t k_min, siz
     voc_kmeans_opts def = voc_kmeans_opts_default();
     if (!o) o = &def;
     /* The sample: non-empty rows, all of them or a uniform draw. */
-    size_t *idx = voc_malloc((x->rows ? x->rows : 1) * sizeof *idx), m = 0;
+    uint32_t *idx = voc_malloc((x->rows ? x->rows : 1) * sizeof *idx);
+    size_t m = 0;
     for (size_t i = 0; i < x->rows; i++)
-        if (!s_row_empty(x, i)) idx[m++] = i;
+        if (!s_row_empty(x, i)) idx[m++] = (uint32_t)i;
     if (sample && m > sample) {
         s_rng rng;
         s_rng_seed(&rng, o->seed ^ 0x5eed5a3b1eULL);
         for (size_t i = 0; i < sample; i++) {
             size_t j = i + (size_t)(s_rng_next(&rng) % (m - i));
-            size_t t = idx[i];
+            uint32_t t = idx[i];
             idx[i] = idx[j];
             idx[j] = t;
         }
         m = sample;
-        qsort(idx, m, sizeof *idx, s_cmp_size);
+        qsort(idx, m, sizeof *idx, voc_cmp_u32);
     }
     if (m < k_min + 1) {
         free(idx);
@@ -520,7 +515,7 @@ int voc_kmeans_choose_k(const voc_csr *x, const float *weight, size_t k_min, siz
                            k_min);
     }
     voc_csr sub = {0};
-    s_sub_csr(x, idx, m, &sub);
+    voc_csr_select(x, idx, m, &sub);
     float *w = NULL;
     if (weight) {
         w = voc_malloc(m * sizeof *w);
@@ -593,25 +588,19 @@ static int s_cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int s_cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Sizes of the classes of labels (any values): counts in *out, returns how
  * many classes; code[i] receives each item's dense class number. */
 static size_t s_classes(const uint32_t *labels, size_t n, uint32_t *code, size_t **out)
 {
     uint32_t *u = voc_malloc((n ? n : 1) * sizeof *u);
     memcpy(u, labels, n * sizeof *u);
-    qsort(u, n, sizeof *u, s_cmp_u32);
+    qsort(u, n, sizeof *u, voc_cmp_u32);
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         if (i == 0 || u[i] != u[m - 1]) u[m++] = u[i];
     size_t *cnt = voc_calloc(m ? m : 1, sizeof *cnt);
     for (size_t i = 0; i < n; i++) {
-        uint32_t *hit = bsearch(&labels[i], u, m, sizeof *u, s_cmp_u32);
+        uint32_t *hit = bsearch(&labels[i], u, m, sizeof *u, voc_cmp_u32);
         code[i] = (uint32_t)(hit - u);
         cnt[code[i]]++;
     }

@@ -288,12 +288,6 @@ static void s_scratch_push(voc_corpus *c, size_t *n, uint32_t v)
     c->scratch[(*n)++] = v;
 }
 
-static int s_cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* The terms of one text into c->scratch (original ids, unsorted, repeats
  * kept); unknown terms are added when insert, skipped otherwise. Surface
  * forms are counted when insert. */
@@ -348,7 +342,7 @@ size_t voc_corpus_add(voc_corpus *c, const char *text, const voc_token *tok, siz
                       const char *arena, bool in_scope)
 {
     size_t nt = s_doc_terms(c, text, tok, n, arena, true);
-    if (nt > 1) qsort(c->scratch, nt, sizeof *c->scratch, s_cmp_u32);
+    if (nt > 1) qsort(c->scratch, nt, sizeof *c->scratch, voc_cmp_u32);
     size_t doc = c->doc_count;
     voc_grow((void **)&c->doc_ptr, &c->doc_cap, doc + 2, sizeof *c->doc_ptr);
     voc_grow((void **)&c->in_scope, &c->scope_cap, doc + 1, sizeof *c->in_scope);
@@ -420,7 +414,7 @@ int voc_corpus_finish(voc_corpus *c, voc_err *err)
         for (size_t i = 0; i < nk; i++)
             keep[i] = by[i].id;
         free(by);
-        qsort(keep, nk, sizeof *keep, s_cmp_u32);
+        qsort(keep, nk, sizeof *keep, voc_cmp_u32);
     }
     c->vocab = keep;
     c->vocab_count = nk;
@@ -542,7 +536,7 @@ void voc_corpus_project(voc_corpus *c, const char *text, const voc_token *tok, s
     *n = 0;
     for (size_t i = 0; i < nt; i++)
         c->scratch[i] = c->terms[c->scratch[i]].kept;
-    if (nt > 1) qsort(c->scratch, nt, sizeof *c->scratch, s_cmp_u32);
+    if (nt > 1) qsort(c->scratch, nt, sizeof *c->scratch, voc_cmp_u32);
     size_t m = 0;
     for (size_t i = 0; i < nt;) {
         size_t j = i;

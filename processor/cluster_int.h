@@ -9,6 +9,16 @@
 
 #define VOC_CORPUS_NONE UINT32_MAX
 
+/* Rows rows[0..m) of x as a matrix of their own (cluster.c). */
+void voc_csr_select(const voc_csr *x, const uint32_t *rows, size_t m, voc_csr *out);
+
+/* qsort/bsearch order of uint32_t. */
+static inline int voc_cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 typedef struct voc_cterm {
     uint64_t hash;
     uint32_t str; /* offset in strs (NUL-terminated) */

@@ -159,28 +159,6 @@ static uint32_t s_best_slot(const s_run *r, size_t row, bool priors_only, float 
     return best;
 }
 
-/* Rows `rows[0..m)` of x as a matrix of their own. */
-static void s_sub_csr(const voc_csr *x, const uint32_t *rows, size_t m, voc_csr *out)
-{
-    size_t nnz = 0;
-    for (size_t r = 0; r < m; r++)
-        nnz += x->row_ptr[rows[r] + 1] - x->row_ptr[rows[r]];
-    out->rows = m;
-    out->cols = x->cols;
-    out->row_ptr = voc_malloc((m + 1) * sizeof *out->row_ptr);
-    out->col = voc_malloc((nnz ? nnz : 1) * sizeof *out->col);
-    out->val = voc_malloc((nnz ? nnz : 1) * sizeof *out->val);
-    size_t q = 0;
-    for (size_t r = 0; r < m; r++) {
-        out->row_ptr[r] = q;
-        size_t a = x->row_ptr[rows[r]], b = x->row_ptr[rows[r] + 1];
-        memcpy(out->col + q, x->col + a, (b - a) * sizeof *out->col);
-        memcpy(out->val + q, x->val + a, (b - a) * sizeof *out->val);
-        q += b - a;
-    }
-    out->row_ptr[m] = q;
-}
-
 /* Collapse near-duplicates: leaders become weighted representatives. */
 static void s_collapse(s_run *r, voc_clustering *out)
 {
@@ -395,7 +373,7 @@ static int s_cluster_rest(s_run *r, voc_clustering *out, voc_err *err)
     voc_kmeans km = {0};
     float *init = NULL;
     if (m == 0) goto out;
-    s_sub_csr(r->x, rows, m, &sub);
+    voc_csr_select(r->x, rows, m, &sub);
     voc_kmeans_opts ko = voc_kmeans_opts_default();
     ko.seed = r->p.seed;
     ko.restarts = r->p.restarts;
