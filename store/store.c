@@ -8,6 +8,7 @@
 #include "store/rollup.h"
 
 #include "common/alloc.h"
+#include "common/log.h"
 #include "common/vtime.h"
 
 #include <cjson/cJSON.h>
@@ -280,6 +281,16 @@ static const char *const s_migrations[] = {
     "  sentiment, nps_score, kind, source);",
 };
 
+/* The secondary indexes of item_themes as the last migration defines them.
+ * A retag that rewrites most tags drops them and builds them again at the
+ * end (sorting once beats updating two b-trees at random places for every
+ * tag); a writable open builds any that an interrupted retag left out. */
+#define S_TAG_INDEXES                                                                              \
+    "CREATE INDEX IF NOT EXISTS item_themes_window ON item_themes(created_at, theme, kind,"        \
+    " source, nps_score, sentiment);"                                                              \
+    "CREATE INDEX IF NOT EXISTS item_themes_theme ON item_themes(theme, created_at, item_id,"      \
+    " score, sentiment, nps_score, kind, source);"
+
 #define S_NMIGRATIONS (sizeof s_migrations / sizeof s_migrations[0])
 _Static_assert(S_NMIGRATIONS == VOC_STORE_SCHEMA_VERSION, "one migration per schema version");
 
@@ -303,11 +314,11 @@ enum {
     S_DEAD,
     S_RULE_INS,
     S_RULE_SEL,
-    S_SET_ANALYSIS,
-    S_SET_SENTIMENT,
     S_OLD_THEMES,
-    S_STAMP_THEMES,
-    S_OLD_ITEM,
+    S_RETAG_ITEM,
+    S_RETAG_KEEP,
+    S_RETAG_CHANGE,
+    S_RETAG_DROP,
     S_NSTMT
 };
 
@@ -332,14 +343,15 @@ static const char *const s_sql[S_NSTMT] = {
     [S_RULE_INS] = "INSERT OR IGNORE INTO rule_sets (hash, name, loaded_at, body)"
                    " VALUES (?1,?2,?3,?4)",
     [S_RULE_SEL] = "SELECT id FROM rule_sets WHERE hash = ?1",
-    [S_SET_ANALYSIS] = "UPDATE items SET rule_set_id = ?2 WHERE id = ?1",
-    /* Only a real change touches the column, so the rollup trigger fires
-     * only then. */
-    [S_SET_SENTIMENT] = "UPDATE items SET sentiment = ?2 WHERE id = ?1 AND sentiment IS NOT ?2",
     [S_OLD_THEMES] = "SELECT theme, score, evidence, sentiment, nps_score, created_at, kind,"
                      " source FROM item_themes WHERE item_id = ?1 ORDER BY theme",
-    [S_STAMP_THEMES] = "UPDATE item_themes SET rule_set_id = ?2 WHERE item_id = ?1",
-    [S_OLD_ITEM] = "SELECT created_at, kind, source, sentiment FROM items WHERE id = ?1",
+    [S_RETAG_ITEM] = "UPDATE items SET rule_set_id = ?2, sentiment = ?3 WHERE id = ?1",
+    /* Neither column is in an index: a tag that stays touches one row. */
+    [S_RETAG_KEEP] = "UPDATE item_themes SET rule_set_id = ?3, evidence = ?4"
+                     " WHERE item_id = ?1 AND theme = ?2",
+    [S_RETAG_CHANGE] = "UPDATE item_themes SET rule_set_id = ?3, evidence = ?4, score = ?5,"
+                       " sentiment = ?6 WHERE item_id = ?1 AND theme = ?2",
+    [S_RETAG_DROP] = "DELETE FROM item_themes WHERE item_id = ?1 AND theme = ?2",
 };
 
 struct voc_store {
@@ -347,7 +359,8 @@ struct voc_store {
     unsigned flags;
     sqlite3_stmt *st[S_NSTMT];
     char *path;
-    voc_rollup *roll; /* rollup deltas of the open transaction */
+    voc_rollup *roll;   /* rollup deltas of the open transaction */
+    int64_t tag_writes; /* tag rows inserted, changed or deleted by retags */
 };
 
 static int s_db_err(voc_store *s, int rc, voc_err *err, const char *what)
@@ -420,6 +433,22 @@ fail:
     return rc;
 }
 
+/* Build the tag indexes an interrupted bulk retag left out. */
+static int s_ensure_tag_indexes(voc_store *s, voc_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(s->db,
+                                 "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name"
+                                 " IN ('item_themes_window', 'item_themes_theme')",
+                                 -1, &st, NULL);
+    if (src != SQLITE_OK) return s_db_err(s, src, err, "checking indexes");
+    int have = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 2;
+    sqlite3_finalize(st);
+    if (have == 2) return 0;
+    VOC_LOG_WARN("store", "building the tag indexes an interrupted retag left out");
+    return s_exec(s, S_TAG_INDEXES, err);
+}
+
 int voc_store_open(voc_store **out, const char *path, unsigned flags, voc_err *err)
 {
     int rc = 0;
@@ -474,6 +503,7 @@ int voc_store_open(voc_store **out, const char *path, unsigned flags, voc_err *e
                          path, version, S_NMIGRATIONS);
         goto out;
     }
+    if (!(flags & VOC_STORE_READONLY) && (rc = s_ensure_tag_indexes(s, err))) goto out;
     if (!(flags & VOC_STORE_READONLY)) {
         for (int i = 0; i < S_NSTMT; i++) {
             src =
@@ -501,6 +531,47 @@ void voc_store_destroy(voc_store **self_p)
     free(s->path);
     free(s);
     *self_p = NULL;
+}
+
+int voc_store_bulk_mode(voc_store *s, int cache_mib, voc_err *err)
+{
+    /* synchronous=NORMAL in WAL mode: a power cut may lose the last
+     * commits but never corrupts, and a rewrite that is resumable loses
+     * nothing by it. */
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "PRAGMA cache_size=-%lld; PRAGMA synchronous=NORMAL; PRAGMA threads=4",
+             (long long)cache_mib * 1024);
+    return s_exec(s, sql, err);
+}
+
+int voc_store_tag_indexes(voc_store *s, bool present, voc_err *err)
+{
+    return s_exec(s,
+                  present ? S_TAG_INDEXES
+                          : "BEGIN IMMEDIATE; DROP INDEX IF EXISTS item_themes_window;"
+                            " DROP INDEX IF EXISTS item_themes_theme; COMMIT",
+                  err);
+}
+
+int voc_store_tag_total(voc_store *s, int64_t *out, voc_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(s->db, "SELECT coalesce(sum(items), 0) FROM theme_day_all", -1,
+                                 &st, NULL);
+    if (src != SQLITE_OK) return s_db_err(s, src, err, "prepare tag total");
+    int rc = 0;
+    if ((src = sqlite3_step(st)) == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        rc = s_db_err(s, src, err, "tag total");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int64_t voc_store_tag_writes(const voc_store *s)
+{
+    return s->tag_writes;
 }
 
 void voc_store_set_busy_timeout(voc_store *s, int ms)
@@ -627,49 +698,100 @@ static char *s_attrs_json(const voc_item *it)
     return s;
 }
 
-static char *s_evidence_json(const voc_item_theme *t)
+/* A JSON string literal of s (RFC 8259 escapes; s is valid UTF-8). */
+static void s_json_str(voc_buf *b, const char *s)
 {
-    voc_buf b = {0};
-    voc_buf_putc(&b, '[');
-    for (size_t k = 0; k < t->evidence_count; k++) {
-        cJSON *r = cJSON_CreateString(t->evidence[k].rule);
-        char *rs = cJSON_PrintUnformatted(r);
-        cJSON_Delete(r);
-        voc_buf_printf(&b, "%s{\"rule\":%s,\"start\":%u,\"end\":%u}", k ? "," : "",
-                       rs ? rs : "\"\"", t->evidence[k].start, t->evidence[k].end);
-        free(rs);
+    static const char hex[] = "0123456789abcdef";
+    voc_buf_putc(b, '"');
+    const char *run = s;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        voc_buf_append(b, run, (size_t)(s - run));
+        run = s + 1;
+        char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
+        size_t n = 2;
+        switch (c) {
+        case '"':
+            esc[1] = '"';
+            break;
+        case '\\':
+            esc[1] = '\\';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
+        }
+        voc_buf_append(b, esc, n);
     }
-    voc_buf_putc(&b, ']');
-    return b.data;
+    voc_buf_append(b, run, (size_t)(s - run));
+    voc_buf_putc(b, '"');
+}
+
+/* The evidence column of a tag, into b (reset first; NUL-terminated). */
+static void s_evidence_into(voc_buf *b, const voc_item_theme *t)
+{
+    voc_buf_reset(b);
+    voc_buf_putc(b, '[');
+    for (size_t k = 0; k < t->evidence_count; k++) {
+        voc_buf_puts(b, k ? ",{\"rule\":" : "{\"rule\":");
+        s_json_str(b, t->evidence[k].rule ? t->evidence[k].rule : "");
+        voc_buf_printf(b, ",\"start\":%u,\"end\":%u}", t->evidence[k].start, t->evidence[k].end);
+    }
+    voc_buf_putc(b, ']');
+    voc_buf_putc(b, '\0');
+    b->len--;
+}
+
+/* Write one tag of the item (already known not to be stored). */
+static int s_put_theme(voc_store *s, int64_t item_id, const voc_item *it, const voc_item_theme *t,
+                       const char *ev, int64_t rule_set_id, voc_err *err)
+{
+    sqlite3_stmt *st = s->st[S_INS_THEME];
+    sqlite3_bind_int64(st, 1, item_id);
+    s_bind_text(st, 2, t->id);
+    sqlite3_bind_double(st, 3, t->score);
+    sqlite3_bind_text(st, 4, ev, -1, SQLITE_STATIC);
+    if (rule_set_id) sqlite3_bind_int64(st, 5, rule_set_id);
+    sqlite3_bind_int64(st, 6, it->created_at);
+    s_bind_text(st, 7, voc_kind_name(it->kind));
+    s_bind_text(st, 8, it->source);
+    if (t->has_sentiment) sqlite3_bind_double(st, 9, t->sentiment);
+    if (it->scale == VOC_SCALE_NPS) sqlite3_bind_int(st, 10, it->score);
+    int rc = s_step_done(s, st, err, "inserting theme");
+    if (rc == 0)
+        voc_rollup_theme(s->roll, it->created_at, t->id, voc_kind_name(it->kind), it->source, +1,
+                         it->scale == VOC_SCALE_NPS ? it->score : -1, t->has_sentiment,
+                         t->sentiment);
+    return rc;
 }
 
 /* Insert the item's theme rows (its old rows already deleted). */
 static int s_put_themes(voc_store *s, int64_t item_id, const voc_item *it, int64_t rule_set_id,
                         voc_err *err)
 {
-    sqlite3_stmt *st = s->st[S_INS_THEME];
-    for (size_t i = 0; i < it->theme_count; i++) {
-        char *ev = s_evidence_json(&it->themes[i]);
-        sqlite3_bind_int64(st, 1, item_id);
-        s_bind_text(st, 2, it->themes[i].id);
-        sqlite3_bind_double(st, 3, it->themes[i].score);
-        sqlite3_bind_text(st, 4, ev, -1, SQLITE_TRANSIENT);
-        if (rule_set_id) sqlite3_bind_int64(st, 5, rule_set_id);
-        sqlite3_bind_int64(st, 6, it->created_at);
-        s_bind_text(st, 7, voc_kind_name(it->kind));
-        s_bind_text(st, 8, it->source);
-        if (it->themes[i].has_sentiment) sqlite3_bind_double(st, 9, it->themes[i].sentiment);
-        if (it->scale == VOC_SCALE_NPS) sqlite3_bind_int(st, 10, it->score);
-        free(ev);
-        int rc = s_step_done(s, st, err, "inserting theme");
-        if (rc) return rc;
-        voc_rollup_theme(s->roll, it->created_at, it->themes[i].id, voc_kind_name(it->kind),
-                         it->source, +1, it->scale == VOC_SCALE_NPS ? it->score : -1,
-                         it->themes[i].has_sentiment, it->themes[i].sentiment);
+    voc_buf ev = {0};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < it->theme_count; i++) {
+        s_evidence_into(&ev, &it->themes[i]);
+        rc = s_put_theme(s, item_id, it, &it->themes[i], ev.data, rule_set_id, err);
     }
-    voc_rollup_tagged(s->roll, it->created_at, voc_kind_name(it->kind), it->source,
-                      it->theme_count > 0);
-    return 0;
+    voc_buf_free(&ev);
+    if (rc == 0)
+        voc_rollup_tagged(s->roll, it->created_at, voc_kind_name(it->kind), it->source,
+                          it->theme_count > 0);
+    return rc;
 }
 
 /* Take an item's theme rows out of the rollups (before they are deleted);
@@ -1762,14 +1884,15 @@ int voc_store_retag_count(voc_store *s, const voc_filter *f, int64_t rule_set_id
 }
 
 int voc_store_retag_scan(voc_store *s, const voc_filter *f, int64_t rule_set_id, int64_t after_id,
-                         size_t limit, voc_item *items, int64_t *ids, size_t *count, voc_err *err)
+                         size_t limit, voc_item *items, voc_retag_ref *refs, size_t *count,
+                         voc_err *err)
 {
     sqlite3_stmt *st = NULL;
     *count = 0;
     int src = sqlite3_prepare_v2(
         s->db,
-        "SELECT i.id, i.uid, i.source, i.kind, i.created_at, i.text, i.score, i.scale"
-        " FROM items i WHERE i.id > ?6 AND" S_RETAG_WHERE " ORDER BY i.id LIMIT ?7",
+        "SELECT i.id, i.uid, i.source, i.kind, i.created_at, i.text, i.score, i.scale,"
+        " i.sentiment FROM items i WHERE i.id > ?6 AND" S_RETAG_WHERE " ORDER BY i.id LIMIT ?7",
         -1, &st, NULL);
     if (src != SQLITE_OK) return s_db_err(s, src, err, "prepare retag scan");
     s_bind_filter(st, f);
@@ -1780,7 +1903,9 @@ int voc_store_retag_scan(voc_store *s, const voc_filter *f, int64_t rule_set_id,
     while ((src = sqlite3_step(st)) == SQLITE_ROW && n < limit) {
         voc_item *it = &items[n];
         voc_item_init(it);
-        ids[n] = sqlite3_column_int64(st, 0);
+        refs[n].id = sqlite3_column_int64(st, 0);
+        refs[n].had_sentiment = sqlite3_column_type(st, 8) != SQLITE_NULL;
+        refs[n].sentiment = sqlite3_column_double(st, 8);
         it->uid = s_col_dup(st, 1);
         it->source = s_col_dup(st, 2);
         voc_kind_parse((const char *)sqlite3_column_text(st, 3), &it->kind);
@@ -1816,96 +1941,137 @@ static int s_cmp_theme_ptr(const void *a, const void *b)
     return strcmp((*x)->id, (*y)->id);
 }
 
-/* Do the item's stored tags equal these (ids, scores, evidence, sentiment)? */
-static int s_same_themes(voc_store *s, int64_t item_id, const voc_item *it, bool *same,
-                         voc_err *err)
+static bool s_same_real(bool ha, double a, bool hb, double b)
 {
-    const voc_item_theme **sorted = voc_calloc(it->theme_count + 1, sizeof *sorted);
+    return ha == hb && (!ha || fabs(a - b) < 1e-12);
+}
+
+/* Bring an item's stored tags in line with it's, row by row: a tag that
+ * stays with the same score and sentiment only gets the new version stamp
+ * and evidence (columns no index holds), one whose numbers moved is updated
+ * in place, and only tags that come or go are inserted or deleted. The
+ * rollups follow every change. The old rows come ordered by theme (the
+ * primary key), the new tags are sorted to match, and one merge pass pairs
+ * them. */
+static int s_retag_themes(voc_store *s, int64_t item_id, const voc_item *it, int64_t rule_set_id,
+                          voc_err *err)
+{
+    const voc_item_theme *small[16];
+    const voc_item_theme **sorted = small;
+    if (it->theme_count > 16) sorted = voc_calloc(it->theme_count, sizeof *sorted);
     for (size_t i = 0; i < it->theme_count; i++)
         sorted[i] = &it->themes[i];
-    if (it->theme_count) qsort(sorted, it->theme_count, sizeof *sorted, s_cmp_theme_ptr);
-    sqlite3_stmt *st = s->st[S_OLD_THEMES];
-    sqlite3_bind_int64(st, 1, item_id);
-    size_t n = 0;
-    int src;
-    *same = true;
-    while (*same && (src = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n >= it->theme_count) {
-            *same = false;
-            break;
+    if (it->theme_count > 1) qsort(sorted, it->theme_count, sizeof *sorted, s_cmp_theme_ptr);
+
+    voc_buf ev = {0};
+    sqlite3_stmt *old = s->st[S_OLD_THEMES];
+    sqlite3_bind_int64(old, 1, item_id);
+    size_t k = 0, old_count = 0;
+    int src, rc = 0;
+    /* Changes wait until the read is done: the cursor must not see them. */
+    enum { KEEP, CHANGE, DROP };
+    struct op {
+        int what;
+        char *theme;
+        const voc_item_theme *t;
+    } *ops = NULL;
+    size_t nops = 0, cap = 0;
+    while ((src = sqlite3_step(old)) == SQLITE_ROW) {
+        old_count++;
+        const char *theme = (const char *)sqlite3_column_text(old, 0);
+        /* New tags that sort before this old one are new. */
+        while (k < it->theme_count && strcmp(sorted[k]->id, theme) < 0) {
+            voc_grow((void **)&ops, &cap, nops + 1, sizeof *ops);
+            ops[nops++] = (struct op){CHANGE + 10, NULL, sorted[k++]};
         }
-        const voc_item_theme *t = sorted[n++];
-        const char *id = (const char *)sqlite3_column_text(st, 0);
-        char *ev = s_evidence_json(t);
-        const char *old_ev = (const char *)sqlite3_column_text(st, 2);
-        bool old_has = sqlite3_column_type(st, 3) != SQLITE_NULL;
-        *same = strcmp(id, t->id) == 0 && fabs(sqlite3_column_double(st, 1) - t->score) < 1e-9 &&
-                old_ev && strcmp(old_ev, ev) == 0 && old_has == t->has_sentiment &&
-                (!old_has || fabs(sqlite3_column_double(st, 3) - t->sentiment) < 1e-9);
-        free(ev);
+        bool has_sent = sqlite3_column_type(old, 3) != SQLITE_NULL;
+        double sent = sqlite3_column_double(old, 3);
+        int nps = sqlite3_column_type(old, 4) == SQLITE_NULL ? -1 : sqlite3_column_int(old, 4);
+        const voc_item_theme *t =
+            k < it->theme_count && strcmp(sorted[k]->id, theme) == 0 ? sorted[k++] : NULL;
+        int what = DROP;
+        if (t) {
+            what = fabs(sqlite3_column_double(old, 1) - t->score) < 1e-12 &&
+                           s_same_real(has_sent, sent, t->has_sentiment, t->sentiment)
+                       ? KEEP
+                       : CHANGE;
+        }
+        if (what != KEEP) {
+            /* Out of the rollups under the values the row was counted with. */
+            voc_rollup_theme(s->roll, sqlite3_column_int64(old, 5), theme,
+                             (const char *)sqlite3_column_text(old, 6),
+                             (const char *)sqlite3_column_text(old, 7), -1, nps, has_sent, sent);
+            if (what == CHANGE)
+                voc_rollup_theme(s->roll, it->created_at, t->id, voc_kind_name(it->kind),
+                                 it->source, +1, it->scale == VOC_SCALE_NPS ? it->score : -1,
+                                 t->has_sentiment, t->sentiment);
+        }
+        voc_grow((void **)&ops, &cap, nops + 1, sizeof *ops);
+        ops[nops++] = (struct op){what, voc_strdup(theme), t};
     }
-    int rc = 0;
-    if (*same && src != SQLITE_DONE && src != SQLITE_ROW)
-        rc = s_db_err(s, src, err, "reading themes");
-    if (*same && n != it->theme_count) *same = false;
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    free(sorted);
+    if (src != SQLITE_DONE) rc = s_db_err(s, src, err, "reading themes");
+    sqlite3_reset(old);
+    while (rc == 0 && k < it->theme_count) {
+        voc_grow((void **)&ops, &cap, nops + 1, sizeof *ops);
+        ops[nops++] = (struct op){CHANGE + 10, NULL, sorted[k++]};
+    }
+    for (size_t i = 0; rc == 0 && i < nops; i++) {
+        const struct op *o = &ops[i];
+        if (o->t) s_evidence_into(&ev, o->t);
+        s->tag_writes += o->what != KEEP;
+        if (o->what == CHANGE + 10) {
+            rc = s_put_theme(s, item_id, it, o->t, ev.data, rule_set_id, err);
+            continue;
+        }
+        sqlite3_stmt *st = s->st[o->what == KEEP     ? S_RETAG_KEEP
+                                 : o->what == CHANGE ? S_RETAG_CHANGE
+                                                     : S_RETAG_DROP];
+        sqlite3_bind_int64(st, 1, item_id);
+        s_bind_text(st, 2, o->theme);
+        if (o->what != DROP) {
+            if (rule_set_id) sqlite3_bind_int64(st, 3, rule_set_id);
+            sqlite3_bind_text(st, 4, ev.data, -1, SQLITE_STATIC);
+        }
+        if (o->what == CHANGE) {
+            sqlite3_bind_double(st, 5, o->t->score);
+            if (o->t->has_sentiment) sqlite3_bind_double(st, 6, o->t->sentiment);
+        }
+        rc = s_step_done(s, st, err, "updating themes");
+    }
+    if (rc == 0 && (old_count > 0) != (it->theme_count > 0))
+        voc_rollup_tagged(s->roll, it->created_at, voc_kind_name(it->kind), it->source,
+                          it->theme_count > 0 ? +1 : -1);
+    for (size_t i = 0; i < nops; i++)
+        free(ops[i].theme);
+    free(ops);
+    voc_buf_free(&ev);
+    if (sorted != small) free(sorted);
     return rc;
 }
 
-static int s_set_analysis(voc_store *s, int64_t item_id, const voc_item *it, int64_t rule_set_id,
-                          voc_err *err)
+static int s_set_analysis(voc_store *s, const voc_retag_ref *ref, const voc_item *it,
+                          int64_t rule_set_id, voc_err *err)
 {
-    sqlite3_stmt *st = s->st[S_OLD_ITEM];
-    sqlite3_bind_int64(st, 1, item_id);
-    int src = sqlite3_step(st);
-    if (src != SQLITE_ROW) {
-        int rc = src == SQLITE_DONE
-                     ? voc_err_set(err, VOC_ENOTFOUND, "item %lld is gone", (long long)item_id)
-                     : s_db_err(s, src, err, "reading item");
-        sqlite3_reset(st);
-        return rc;
-    }
-    voc_rollup_sentiment(
-        s->roll, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
-        (const char *)sqlite3_column_text(st, 2), sqlite3_column_type(st, 3) != SQLITE_NULL,
-        sqlite3_column_double(st, 3), it->has_sentiment, it->sentiment);
-    sqlite3_reset(st);
-    st = s->st[S_SET_ANALYSIS];
-    sqlite3_bind_int64(st, 1, item_id);
+    if (!s_same_real(ref->had_sentiment, ref->sentiment, it->has_sentiment, it->sentiment))
+        voc_rollup_sentiment(s->roll, it->created_at, voc_kind_name(it->kind), it->source,
+                             ref->had_sentiment, ref->sentiment, it->has_sentiment, it->sentiment);
+    sqlite3_stmt *st = s->st[S_RETAG_ITEM];
+    sqlite3_bind_int64(st, 1, ref->id);
     if (rule_set_id) sqlite3_bind_int64(st, 2, rule_set_id);
+    if (it->has_sentiment) sqlite3_bind_double(st, 3, it->sentiment);
     int rc = s_step_done(s, st, err, "updating item analysis");
-    if (rc) return rc;
-    st = s->st[S_SET_SENTIMENT];
-    sqlite3_bind_int64(st, 1, item_id);
-    if (it->has_sentiment) sqlite3_bind_double(st, 2, it->sentiment);
-    if ((rc = s_step_done(s, st, err, "updating sentiment"))) return rc;
-    /* Most retags change nothing for most items: then only the version
-     * stamp moves and the rollups are left alone. */
-    bool same;
-    if ((rc = s_same_themes(s, item_id, it, &same, err))) return rc;
-    if (same) {
-        st = s->st[S_STAMP_THEMES];
-        sqlite3_bind_int64(st, 1, item_id);
-        if (rule_set_id) sqlite3_bind_int64(st, 2, rule_set_id);
-        return s_step_done(s, st, err, "stamping themes");
-    }
-    size_t old_themes;
-    if ((rc = s_unroll_themes(s, item_id, &old_themes, err))) return rc;
-    st = s->st[S_DEL_THEMES];
-    sqlite3_bind_int64(st, 1, item_id);
-    if ((rc = s_step_done(s, st, err, "deleting themes"))) return rc;
-    return s_put_themes(s, item_id, it, rule_set_id, err);
+    if (rc == 0 && sqlite3_changes(s->db) == 0)
+        rc = voc_err_set(err, VOC_ENOTFOUND, "item %lld is gone", (long long)ref->id);
+    return rc ? rc : s_retag_themes(s, ref->id, it, rule_set_id, err);
 }
 
-int voc_store_set_analysis(voc_store *s, int64_t item_id, const voc_item *it, int64_t rule_set_id,
-                           voc_err *err)
+int voc_store_set_analysis(voc_store *s, const voc_retag_ref *ref, const voc_item *it,
+                           int64_t rule_set_id, voc_err *err)
 {
     bool own;
     int rc = s_auto_begin(s, &own, err);
     if (rc) return rc;
-    return s_auto_end(s, own, s_set_analysis(s, item_id, it, rule_set_id, err), err);
+    return s_auto_end(s, own, s_set_analysis(s, ref, it, rule_set_id, err), err);
 }
 
 void voc_count_rows_free(voc_count_row *rows, size_t count)

@@ -115,21 +115,46 @@ void voc_rule_set_info_clear(voc_rule_set_info *r);
 /* The most recently loaded rule set. Errors: VOC_ENOTFOUND (none yet). */
 int voc_store_latest_rule_set(voc_store *s, voc_rule_set_info *out, voc_err *err);
 
+/* A scanned item's row id and the sentiment stored with it. */
+typedef struct voc_retag_ref {
+    int64_t id;
+    bool had_sentiment;
+    double sentiment;
+} voc_retag_ref;
+
 /* Items in f whose themes were not produced by rule_set_id: how many, and
  * the next `limit` of them after row id after_id, in row-id order (uid,
- * source, kind, created_at, text and score filled; ids[i] is items[i]'s row id).
+ * source, kind, created_at, text and score filled; refs[i] is items[i]'s).
  * Because an item retagged with rule_set_id no longer qualifies, an
  * interrupted retag resumes where it stopped. */
 int voc_store_retag_count(voc_store *s, const voc_filter *f, int64_t rule_set_id, int64_t *out,
                           voc_err *err);
 int voc_store_retag_scan(voc_store *s, const voc_filter *f, int64_t rule_set_id, int64_t after_id,
-                         size_t limit, voc_item *items, int64_t *ids, size_t *count, voc_err *err);
+                         size_t limit, voc_item *items, voc_retag_ref *refs, size_t *count,
+                         voc_err *err);
 
-/* Replace an item's themes and sentiment with it's (inside a transaction)
- * and stamp it and its tags with rule_set_id: the item never carries tags of
- * two versions. */
-int voc_store_set_analysis(voc_store *s, int64_t item_id, const voc_item *it, int64_t rule_set_id,
-                           voc_err *err);
+/* Replace the themes and sentiment of the scanned item ref with it's
+ * (inside a transaction) and stamp it and its tags with rule_set_id: the
+ * item never carries tags of two versions. Tags that stay the same are only
+ * restamped, so a small rule edit rewrites little. */
+int voc_store_set_analysis(voc_store *s, const voc_retag_ref *ref, const voc_item *it,
+                           int64_t rule_set_id, voc_err *err);
+
+/* Tune the connection for a long bulk rewrite such as voc retag: a page
+ * cache of cache_mib MiB and memory-mapped reads. */
+int voc_store_bulk_mode(voc_store *s, int cache_mib, voc_err *err);
+
+/* Drop (present false) or build again (true) the two secondary indexes of
+ * the tag table, for a retag that rewrites most tags. Queries stay correct
+ * meanwhile, only slower; a writable open builds missing ones. */
+int voc_store_tag_indexes(voc_store *s, bool present, voc_err *err);
+
+/* Tag rows inserted, changed or deleted by voc_store_set_analysis so far
+ * on this connection (tags that stayed the same are not counted). */
+int64_t voc_store_tag_writes(const voc_store *s);
+
+/* How many tag rows the store holds (from the rollups: no scan). */
+int voc_store_tag_total(voc_store *s, int64_t *out, voc_err *err);
 
 typedef struct voc_top_row {
     char *theme;

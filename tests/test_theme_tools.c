@@ -277,13 +277,19 @@ Test(theme_tools, show_and_retag_on_a_real_store)
 
     cr_assert_eq(s_count(db, "SELECT count(*) FROM item_themes WHERE theme='performance'"), 60);
 
-    /* Retag with the engine rules: performance now needs slow AND lag. */
-    const char *r1[] = {"retag", "--db", db, "--rules", rules_b, "--json", NULL};
+    /* Retag with the engine rules: performance now needs slow AND lag. In
+     * batches of 50, with the tag indexes dropped after the first batch and
+     * built again at the end. */
+    const char *r1[] = {"retag", "--db",      db,        "--rules", rules_b, "--batch",
+                        "50",    "--indexes", "rebuild", "--json",  NULL};
     cr_assert_eq(s_voc(&out, NULL, r1), 0, "%s", out);
     o = cJSON_Parse(out);
     cr_assert_eq(s_get(o, "items", NULL), 300);
     cJSON_Delete(o);
     free(out);
+    const char *ix_sql = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN"
+                         " ('item_themes_window', 'item_themes_theme')";
+    cr_assert_eq(s_count(db, ix_sql), 2, "the tag indexes are back");
     cr_assert_eq(s_count(db, "SELECT count(*) FROM item_themes WHERE theme='performance'"), 20);
     cr_assert_eq(s_count(db, "SELECT count(*) FROM item_themes WHERE theme='billing.refund'"), 100);
     /* One version everywhere, items and tags alike. */
@@ -293,9 +299,17 @@ Test(theme_tools, show_and_retag_on_a_real_store)
                  0);
     cr_assert_eq(s_count(db, "SELECT count(*) FROM items WHERE sentiment IS NULL"), 0);
 
-    /* Again: nothing left to do (an interrupted retag resumes this way). */
+    /* Again: nothing left to do (an interrupted retag resumes this way).
+     * One killed while the indexes were down left them missing: a writable
+     * open builds them. */
+    sqlite3 *h;
+    cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(h, "DROP INDEX item_themes_window", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    cr_assert_eq(s_count(db, ix_sql), 1);
     const char *r2[] = {"retag", "--db", db, "--json", NULL};
     cr_assert_eq(s_voc(&out, NULL, r2), 0, "%s", out);
+    cr_assert_eq(s_count(db, ix_sql), 2, "the open built the missing index");
     o = cJSON_Parse(out);
     cr_assert_eq(s_get(o, "items", NULL), 0, "%s", out);
     cJSON_Delete(o);
