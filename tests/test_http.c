@@ -483,3 +483,77 @@ Test(http, vendor_webhooks_signed_deduplicated_and_updated)
     cr_assert_eq(rejected, 0, "%s", plog);
     free(plog);
 }
+
+/* Security review: no secret reaches a log, even at debug level and on the
+ * requests that fail authentication; the server listens on loopback unless
+ * told otherwise. */
+Test(http, secrets_never_logged_and_loopback_by_default)
+{
+    static const char *const secrets[] = {
+        "tf-secret-7d1e9a", "dl-secret-44c0b2", "whsec_c2VjcmV0LWZvcm1icmlja3MtOTk=",
+        "zd-secret-0a8f3c", "ic-secret-5e6b21", "t0ken"};
+    s_cfg_dir = vt_tmpdir("httpsec");
+    char cfg[300];
+    snprintf(cfg, sizeof cfg, "%s/http.json", s_cfg_dir);
+    FILE *f = fopen(cfg, "w");
+    cr_assert(f);
+    fprintf(f,
+            "{\"typeform-secret\": \"%s\", \"delighted-secret\": \"%s\","
+            " \"formbricks-secret\": \"%s\", \"zendesk-secret\": \"%s\","
+            " \"intercom-secret\": \"%s\"}\n",
+            secrets[0], secrets[1], secrets[2], secrets[3], secrets[4]);
+    fclose(f);
+    const char *extra[] = {"--config", cfg, "--log-level", "debug", NULL};
+    s_start(extra);
+    char *r = NULL;
+    /* Every vendor route with a forged signature, and our API with a wrong
+     * and the right token (s_start passes --token t0ken). */
+    static const char *const routes[] = {"typeform", "delighted", "formbricks", "zendesk",
+                                         "intercom"};
+    for (size_t i = 0; i < 5; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/v1/webhooks/%s", routes[i]);
+        cr_assert_eq(s_request("POST", path,
+                               "Typeform-Signature: sha256=AAAA\r\n"
+                               "X-Delighted-Webhook-Signature: AAAA\r\n"
+                               "webhook-id: msg_1\r\nwebhook-timestamp: 1\r\n"
+                               "webhook-signature: v1,AAAA\r\n"
+                               "X-Zendesk-Webhook-Signature: AAAA\r\n"
+                               "X-Zendesk-Webhook-Signature-Timestamp: 1\r\n"
+                               "X-Hub-Signature: sha1=00\r\n",
+                               "{\"event_type\":\"x\"}", &r),
+                     401, "%s: %s", routes[i], r);
+        free(r);
+    }
+    cr_assert_eq(s_request("POST", "/v1/items", "Authorization: Bearer not-the-token\r\n",
+                           "{\"uid\":\"s-1\",\"text\":\"hello\"}", &r),
+                 401);
+    free(r);
+    char auth[128];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s\r\n", secrets[5]);
+    cr_assert_eq(s_request("POST", "/v1/items", auth, "{\"uid\":\"s-2\",\"text\":\"hello\"}", &r),
+                 202, "%s", r);
+    free(r);
+    /* The metrics page shows no secret either. */
+    cr_assert_eq(s_request("GET", "/metrics", NULL, NULL, &r), 200);
+    for (size_t i = 0; i < 6; i++)
+        cr_assert_null(strstr(r, secrets[i]), "metrics show %s", secrets[i]);
+    free(r);
+    s_stop();
+    char *logs[] = {vt_read_file(s_hlog), vt_read_file(s_plog)};
+    cr_assert(strstr(logs[0], "intercom webhook refused"), "the refusals are logged:\n%s", logs[0]);
+    for (size_t l = 0; l < 2; l++) {
+        for (size_t i = 0; i < 6; i++)
+            cr_assert_null(strstr(logs[l], secrets[i]), "log %zu holds %s:\n%s", l, secrets[i],
+                           logs[l]);
+        free(logs[l]);
+    }
+
+    /* Loopback unless told otherwise: the documented default. */
+    char *cbin = vt_bin("voc-collect"), *out = NULL;
+    char *hargv[] = {cbin, "http", "--help", NULL};
+    cr_assert_eq(vt_run(hargv, 10000, &out, NULL), 0);
+    cr_assert(strstr(out, "127.0.0.1:8080"), "%s", out);
+    free(out);
+    free(cbin);
+}
