@@ -2738,6 +2738,19 @@ void voc_quotes_free(voc_quote *q, size_t count)
     free(q);
 }
 
+static bool s_has_index(voc_store *s, const char *name)
+{
+    sqlite3_stmt *st = NULL;
+    bool has = false;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?1",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        has = sqlite3_step(st) == SQLITE_ROW;
+    }
+    sqlite3_finalize(st);
+    return has;
+}
+
 static int s_quotes_read(voc_store *s, const voc_filter *f, size_t limit, voc_quote **out,
                          size_t *count, voc_err *err)
 {
@@ -2754,12 +2767,14 @@ static int s_quotes_read(voc_store *s, const voc_filter *f, size_t limit, voc_qu
      * window: the attributes are read for its tags only. */
     bool large = false;
     if (f->where_count && !f->theme && (rc = s_large_window(s, f, &large, err))) goto out;
+    /* A bulk retag may have the index down for a while: then no hint. */
+    bool ix = f->theme && s_has_index(s, "item_themes_theme");
     const char *from = large ? S_ITEM_TAGS(true)
-                       : f->where_count && f->theme
+                       : f->where_count && ix
                            ? " item_themes t INDEXED BY item_themes_theme JOIN items i"
                              " ON i.id = t.item_id"
                        : f->where_count ? " item_themes t JOIN items i ON i.id = t.item_id"
-                       : f->theme       ? " item_themes t INDEXED BY item_themes_theme"
+                       : ix             ? " item_themes t INDEXED BY item_themes_theme"
                                         : " item_themes t";
     voc_buf_printf(&q,
                    "SELECT t.item_id, t.theme, t.created_at, t.score, t.sentiment, t.nps_score"
