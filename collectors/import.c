@@ -17,6 +17,7 @@
 #include <csv.h>
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1053,7 +1054,9 @@ static char *s_json_text(const cJSON *v)
     if (cJSON_IsString(v)) return voc_strdup(v->valuestring);
     if (cJSON_IsNumber(v)) {
         double d = v->valuedouble;
-        if (d == (double)(long long)d) return voc_asprintf("%lld", (long long)d);
+        /* Range first: converting a double beyond long long is undefined. */
+        if (fabs(d) < 9223372036854775808.0 && d == (double)(long long)d)
+            return voc_asprintf("%lld", (long long)d);
         return voc_asprintf("%g", d);
     }
     if (cJSON_IsBool(v)) return voc_strdup(cJSON_IsTrue(v) ? "true" : "false");

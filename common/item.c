@@ -395,8 +395,13 @@ static int s_get_time(const cJSON *v, const char *field, int64_t *out, bool *set
     if (cJSON_IsNull(v)) return 0;
     if (cJSON_IsNumber(v)) {
         double d = v->valuedouble;
-        if (d != floor(d) || d < 0 || d > 1e14)
-            return voc_err_set(err, VOC_EINVAL, "%s: %g is not epoch seconds", field, d);
+        /* The ranges of the digit strings voc_time_parse takes: seconds of
+         * 1-11 digits, milliseconds of 13. A 12-digit number read as
+         * seconds would be a year past 9999, which no time string names. */
+        if (d != floor(d) || d < 0 || (d >= 1e11 && d < 1e12) || d >= 1e13)
+            return voc_err_set(err, VOC_EINVAL,
+                               "%s: %g is not epoch seconds (1-11 digits) or milliseconds (13)",
+                               field, d);
         *out = d >= 1e12 ? (int64_t)(d / 1000) : (int64_t)d;
         *set = true;
         return 0;

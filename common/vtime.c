@@ -42,6 +42,11 @@ static int s_days_in_month(int64_t y, unsigned m)
     return days[m - 1];
 }
 
+/* 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the instants RFC 3339's
+ * four-digit years can name. */
+#define S_MIN_TIME INT64_C(-62167219200)
+#define S_MAX_TIME INT64_C(253402300799)
+
 /* Read exactly n digits at *p; advance. */
 static int s_digits(const char **p, int n, int *out)
 {
@@ -121,8 +126,13 @@ int voc_time_parse(const char *s, int64_t *out, voc_err *err)
     }
     if (*p != '\0')
         goto bad;
-    *out = voc_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec -
-           offset;
+    int64_t t = voc_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 +
+                sec - offset;
+    /* A zone offset can move a date at either end of 0000-9999 past it, to
+     * a year voc_time_format would write in a form this parser rejects. */
+    if (t < S_MIN_TIME || t > S_MAX_TIME)
+        return voc_err_set(err, VOC_EPARSE, "'%.40s': outside the years 0000-9999 in UTC", s);
+    *out = t;
     return 0;
 bad:
     return voc_err_set(err, VOC_EPARSE,

@@ -181,7 +181,11 @@ int voc_wire_error_decode(const char *body, size_t len, char **error, long *retr
     *error = voc_strdup(e->valuestring);
     if (retry_after_ms) {
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "retry_after_ms");
-        *retry_after_ms = cJSON_IsNumber(r) ? (long)r->valuedouble : 0;
+        double ms = cJSON_IsNumber(r) ? r->valuedouble : 0;
+        /* Clamped before converting: a double beyond long's range converts
+         * with undefined behaviour, and the sender adds it to its clock. */
+        *retry_after_ms =
+            ms > 0 ? (long)(ms < VOC_WIRE_MAX_RETRY_MS ? ms : VOC_WIRE_MAX_RETRY_MS) : 0;
     }
     cJSON_Delete(o);
     return 0;

@@ -31,6 +31,7 @@
 #define VOC_WIRE_VERSION "VOC/1"
 #define VOC_WIRE_MAX_ITEMS 10000          /* items per batch */
 #define VOC_WIRE_MAX_FRAME (16u << 20)    /* bytes per frame */
+#define VOC_WIRE_MAX_RETRY_MS 3600000     /* a NACK's retry_after_ms is cut to this */
 
 /* Frame indexes, counted without the ROUTER's routing-id frame. */
 enum {
@@ -98,7 +99,8 @@ void voc_wire_ack_add_reject(voc_wire_ack *ack, uint32_t index, const char *uid,
 void voc_wire_ack_clear(voc_wire_ack *ack);
 
 /* Decode a NACK or ERROR body {"error":..., "retry_after_ms":...}. *error is
- * caller-owned (free()). retry_after_ms may be NULL. */
+ * caller-owned (free()). retry_after_ms may be NULL; it gets 0 when the body
+ * has no positive number, else at most VOC_WIRE_MAX_RETRY_MS. */
 int voc_wire_error_decode(const char *body, size_t len, char **error, long *retry_after_ms,
                           voc_err *err);
 

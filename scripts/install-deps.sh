@@ -11,6 +11,8 @@ packages=(
   python3 sqlite3
   # tests/test_report.c renders voc report in a real browser
   chromium
+  # make fuzz: libFuzzer and the sanitizers' runtime come with clang
+  clang libclang-rt-dev
 )
 
 missing=()

@@ -177,6 +177,9 @@ Test(item, rejects_bad_times)
     s_expect_reject("{\"text\":\"a\",\"received_at\":\"2026-13-01\"}", "received_at:");
     s_expect_reject("{\"text\":\"a\",\"created_at\":1.5}", "created_at:");
     s_expect_reject("{\"text\":\"a\",\"created_at\":[]}", "created_at: must be");
+    /* 12 digits are neither seconds nor milliseconds (fuzz_item). */
+    s_expect_reject("{\"text\":\"a\",\"created_at\":886119072000}", "created_at:");
+    s_expect_reject("{\"text\":\"a\",\"created_at\":10000000000000}", "created_at:");
 }
 
 Test(item, rejects_invalid_utf8_naming_the_field)

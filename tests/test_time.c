@@ -29,6 +29,8 @@ Test(time, accepted_forms)
     cr_assert_eq(s_parse("0"), 0);
     cr_assert_eq(s_parse("2024-02-29"), 1709164800); /* leap day */
     cr_assert_eq(s_parse("2016-12-31T23:59:60Z"), 1483228799); /* leap second */
+    cr_assert_eq(s_parse("0000-01-01T00:00:00Z"), -62167219200); /* first and last */
+    cr_assert_eq(s_parse("9999-12-31T23:59:59Z"), 253402300799); /* four-digit years */
 }
 
 Test(time, rejected_forms)
@@ -38,7 +40,9 @@ Test(time, rejected_forms)
                          "2026-00-10", "2026-04-31",         "2026-03-04T24:00:00Z",
                          "2026-03-04T10:60", "2026-03-04T10:11:12+25:00", "2026-03-04T10:11:12 junk",
                          "177261907212", "12345678901234", "2026/03/04", "2026-03-04T",
-                         "-5", NULL};
+                         "-5",
+                         /* offsets that carry the time out of 0000-9999 (fuzz_cli_filter) */
+                         "9999-12-31T23:00:00-05:00", "0000-01-01T00:00:00+01:00", NULL};
     for (size_t i = 0; bad[i]; i++) {
         int64_t t;
         voc_err err = {0};

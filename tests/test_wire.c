@@ -93,6 +93,33 @@ Test(wire, ack_body_round_trip)
     cr_assert_neq(voc_wire_ack_decode("nope", 4, &b, &err), 0);
 }
 
+Test(wire, error_body_retry_is_clamped)
+{
+    /* A retry_after_ms beyond long's range once converted with undefined
+     * behaviour (fuzz_wire). */
+    static const struct {
+        const char *body;
+        long want;
+    } cases[] = {
+        {"{\"error\":\"x\",\"retry_after_ms\":250}", 250},
+        {"{\"error\":\"x\",\"retry_after_ms\":1e300}", VOC_WIRE_MAX_RETRY_MS},
+        {"{\"error\":\"x\",\"retry_after_ms\":-1e300}", 0},
+        {"{\"error\":\"x\",\"retry_after_ms\":\"9\"}", 0},
+        {"{\"error\":\"x\"}", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *error = NULL;
+        long retry = -7;
+        voc_err err;
+        cr_assert_eq(
+            voc_wire_error_decode(cases[i].body, strlen(cases[i].body), &error, &retry, &err), 0,
+            "%s", err.msg);
+        cr_assert_str_eq(error, "x");
+        cr_assert_eq(retry, cases[i].want, "%s: %ld", cases[i].body, retry);
+        free(error);
+    }
+}
+
 Test(wire, dealer_router_exchange)
 {
     void *ctx = zmq_ctx_new();
