@@ -158,7 +158,7 @@ static int s_load_config(voc_opts *o, const char *path, voc_err *err)
             const char *s = NULL;
             if (cJSON_IsString(v))
                 s = v->valuestring;
-            else if (cJSON_IsNumber(v))
+            else if (cJSON_IsNumber(v) && v->valuedouble > -9.2e18 && v->valuedouble < 9.2e18)
                 snprintf(num, sizeof num, "%lld", (long long)v->valuedouble), s = num;
             else if (cJSON_IsBool(v))
                 s = cJSON_IsTrue(v) ? "true" : "false";

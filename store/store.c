@@ -1747,7 +1747,10 @@ static void s_evidence_from_json(voc_item_theme *t, const char *json)
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(e, "rule");
         const cJSON *a = cJSON_GetObjectItemCaseSensitive(e, "start");
         const cJSON *b = cJSON_GetObjectItemCaseSensitive(e, "end");
-        if (cJSON_IsString(r) && cJSON_IsNumber(a) && cJSON_IsNumber(b))
+        /* A hand-edited store may hold anything: keep offsets in range
+         * before converting (an out-of-range cast is undefined). */
+        if (cJSON_IsString(r) && cJSON_IsNumber(a) && cJSON_IsNumber(b) && a->valuedouble >= 0 &&
+            b->valuedouble >= a->valuedouble && b->valuedouble <= (double)UINT32_MAX)
             voc_item_theme_add_evidence(t, r->valuestring, (uint32_t)a->valuedouble,
                                         (uint32_t)b->valuedouble);
     }
