@@ -28,7 +28,7 @@ static const voc_opt s_options[] = {
     VOC_CLI_FILTER_OPTS,
     {"rules", VOC_OPT_STR, NULL, "VOC_RULES", "FILE",
      "rule set to apply [default: the one the processor loaded last]"},
-    {"batch", VOC_OPT_INT, "5000", NULL, "N", "items per transaction"},
+    {"batch", VOC_OPT_INT, "20000", NULL, "N", "items per transaction"},
     {"threads", VOC_OPT_INT, "0", NULL, "N", "analysis threads [default: one per CPU]"},
     {"cache", VOC_OPT_INT, "256", NULL, "MIB", "SQLite page cache for the rewrite"},
     {"indexes", VOC_OPT_STR, "auto", NULL, "auto|keep|rebuild",
