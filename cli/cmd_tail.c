@@ -1,14 +1,16 @@
 /* cmd_tail.c: voc tail — tagged items live, as the processor stores them,
  * from its PUB socket (voc-processor --pub ENDPOINT). Runs until interrupted
- * or --count items were shown. */
+ * or --count items were shown. The only ZeroMQ user in voc: it reaches
+ * libzmq through the table cli/zmq_dl.c loads at run time, so the other
+ * commands start without it. */
 #include "cli/cli.h"
+#include "cli/zmq_dl.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
 static const voc_opt s_options[] = {
     {"connect", VOC_OPT_STR, NULL, "VOC_PUB", "ENDPOINT", "the processor's --pub endpoint"},
@@ -49,6 +51,7 @@ int voc_cmd_tail(int argc, char **argv)
     int status = VOC_EXIT_RUNTIME;
     voc_err err = {0};
     voc_opts *o = NULL;
+    const voc_zmq_api *z = NULL; /* libzmq, loaded once the options are good */
     void *ctx = NULL, *sub = NULL;
     if (voc_opts_parse(&o, s_options, argc - 1, argv + 1, &err)) {
         status = voc_cli_fail("voc tail", &err);
@@ -70,34 +73,45 @@ int voc_cmd_tail(int argc, char **argv)
         status = VOC_EXIT_USAGE;
         goto out;
     }
+    if (voc_zmq_dl_load(&z, &err)) {
+        status = voc_cli_fail("voc tail", &err);
+        goto out;
+    }
     struct sigaction sa = {0};
     sa.sa_handler = s_on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    ctx = zmq_ctx_new();
-    sub = zmq_socket(ctx, ZMQ_SUB);
     int zero = 0;
-    zmq_setsockopt(sub, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "item", 4);
-    if (zmq_connect(sub, ep) != 0) {
-        fprintf(stderr, "voc tail: cannot connect to %s: %s\n", ep, zmq_strerror(errno));
+    if (!(ctx = z->ctx_new()) || !(sub = z->socket(ctx, ZMQ_SUB)) ||
+        z->setsockopt(sub, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
+        z->setsockopt(sub, ZMQ_SUBSCRIBE, "item", 4) != 0) {
+        fprintf(stderr, "voc tail: ZeroMQ setup: %s\n", z->strerror(errno));
+        goto out;
+    }
+    if (z->connect(sub, ep) != 0) {
+        fprintf(stderr, "voc tail: cannot connect to %s: %s\n", ep, z->strerror(errno));
         goto out;
     }
     const char *theme = voc_opts_str(o, "theme");
     long long shown = 0;
     while (!s_stop && (want == 0 || shown < want)) {
         zmq_pollitem_t pi = {sub, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&pi, 1, 200) <= 0) continue;
+        int ready = z->poll(&pi, 1, 200);
+        if (ready < 0 && errno != EINTR) {
+            fprintf(stderr, "voc tail: poll: %s\n", z->strerror(errno));
+            goto out;
+        }
+        if (ready <= 0) continue;
         zmq_msg_t topic, body;
-        zmq_msg_init(&topic);
-        zmq_msg_init(&body);
-        if (zmq_msg_recv(&topic, sub, 0) >= 0 && zmq_msg_more(&topic) &&
-            zmq_msg_recv(&body, sub, 0) >= 0) {
-            cJSON *it = cJSON_ParseWithLength(zmq_msg_data(&body), zmq_msg_size(&body));
+        z->msg_init(&topic);
+        z->msg_init(&body);
+        if (z->msg_recv(&topic, sub, 0) >= 0 && z->msg_more(&topic) &&
+            z->msg_recv(&body, sub, 0) >= 0) {
+            cJSON *it = cJSON_ParseWithLength(z->msg_data(&body), z->msg_size(&body));
             char ids[512];
             if (it && s_has_theme(it, theme, ids, sizeof ids)) {
                 if (strcmp(fmt, "jsonl") == 0) {
-                    fwrite(zmq_msg_data(&body), 1, zmq_msg_size(&body), stdout);
+                    fwrite(z->msg_data(&body), 1, z->msg_size(&body), stdout);
                     putchar('\n');
                 } else {
                     const cJSON *uid = cJSON_GetObjectItem(it, "uid");
@@ -112,13 +126,13 @@ int voc_cmd_tail(int argc, char **argv)
             }
             cJSON_Delete(it);
         }
-        zmq_msg_close(&topic);
-        zmq_msg_close(&body);
+        z->msg_close(&topic);
+        z->msg_close(&body);
     }
     status = VOC_EXIT_OK;
 out:
-    if (sub) zmq_close(sub);
-    if (ctx) zmq_ctx_term(ctx);
+    if (sub) z->close(sub);
+    if (ctx) z->ctx_term(ctx);
     voc_opts_destroy(&o);
     return status;
 }

@@ -133,10 +133,15 @@ static int s_setup_curve(voc_processor *p, void *zmq_ctx, voc_err *err)
         return voc_err_set(err, VOC_EZMQ, "ZAP handler: %s", zmq_strerror(errno));
     }
     s_set_int(p->zap, ZMQ_LINGER, 0);
-    s_set_int(p->router, ZMQ_CURVE_SERVER, 1);
-    zmq_setsockopt(p->router, ZMQ_CURVE_SECRETKEY, k.secret_key, VOC_CURVE_Z85);
-    zmq_setsockopt(p->router, ZMQ_ZAP_DOMAIN, "voc", 3);
+    /* A libzmq built without CURVE refuses these: then refuse to start,
+     * never serve in plain text while claiming CURVE. */
+    bool ok = zmq_has("curve") && s_set_int(p->router, ZMQ_CURVE_SERVER, 1) == 0 &&
+              zmq_setsockopt(p->router, ZMQ_CURVE_SECRETKEY, k.secret_key, VOC_CURVE_Z85) == 0 &&
+              zmq_setsockopt(p->router, ZMQ_ZAP_DOMAIN, "voc", 3) == 0;
     memset(&k, 0, sizeof k);
+    if (!ok)
+        return voc_err_set(err, VOC_EZMQ, "cannot serve CURVE: %s (is libzmq built with CURVE?)",
+                           zmq_strerror(errno));
     VOC_LOG_INFO("processor", "CURVE on, %zu client keys allowed", p->allowed_count);
     return 0;
 }
