@@ -6,7 +6,8 @@
 # `voc clusters` over all items without saving (the clustering alone),
 # saving (plus the write of every membership), once more (a rerun: items
 # keep their clusters, nothing to cluster), and over the untagged items,
-# reporting wall time, CPU time and peak memory (GNU time).
+# reporting wall time, CPU time and peak memory (GNU time -v) and the load
+# average just before each run (the machine may be shared).
 # Also times the quality check on the CFPB complaints when the file is there.
 # Prints a markdown table; progress goes to stderr.
 #
@@ -49,7 +50,8 @@ import() {
   "$bin/voc-processor" --db "$db" --listen "ipc://$sock" --rules "$rules" \
     --stats-interval 0 --log-level warn 2>"$out/cb-processor.log" &
   proc_pid=$!
-  deadline=$(($(now_ms) + 20000))
+  # Loading the rule set can take a while on a loaded machine.
+  deadline=$(($(now_ms) + 300000))
   until [ -S "$sock" ]; do
     kill -0 "$proc_pid" 2>/dev/null || { cat "$out/cb-processor.log" >&2; exit 1; }
     [ "$(now_ms)" -lt "$deadline" ] || { echo "cluster_bench: processor did not start" >&2; exit 1; }
@@ -60,12 +62,17 @@ import() {
   stop_processor
 }
 
-# measure ARGS...: run voc with GNU time; sets wall, cpu, rss_mb.
+# measure ARGS...: run voc under GNU time -v; sets wall, cpu, rss_mb and
+# load (the 1-minute load average just before the run: on a shared machine
+# wall time grows with it, CPU time much less).
 measure() {
-  /usr/bin/time -f '%e %U %S %M' -o "$out/cb-time.txt" "$bin/voc" "$@" >"$out/cb-run.txt"
-  read -r wall user sys rss <"$out/cb-time.txt"
-  cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
-  rss_mb=$(awk -v k="$rss" 'BEGIN { printf "%.0f", k / 1024 }')
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  /usr/bin/time -v -o "$out/cb-time.txt" "$bin/voc" "$@" >"$out/cb-run.txt"
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0;
+                      for (i = 1; i <= n; i++) s = s * 60 + t[i]; printf "%.2f", s }' "$out/cb-time.txt")
+  cpu=$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 }
+                     END { printf "%.2f", u + s }' "$out/cb-time.txt")
+  rss_mb=$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$out/cb-time.txt")
 }
 
 # clusters: how many the last run found.
@@ -93,13 +100,13 @@ for n in $sizes; do
   fi
   say "voc clusters on $n items"
   measure clusters --db "$db" --no-save --format json
-  rows+=("| $n | all items, --no-save | $(clusters) | $wall s | $cpu s | $rss_mb MB |")
+  rows+=("| $n | all items, --no-save | $(clusters) | $wall s | $cpu s | $rss_mb MB | $load |")
   measure clusters --db "$db" --format json
-  rows+=("| $n | all items, saved | $(clusters) | $wall s | $cpu s | $rss_mb MB |")
+  rows+=("| $n | all items, saved | $(clusters) | $wall s | $cpu s | $rss_mb MB | $load |")
   measure clusters --db "$db" --format json
-  rows+=("| $n | all items again (items keep their clusters) | $(clusters) | $wall s | $cpu s | $rss_mb MB |")
+  rows+=("| $n | all items again (items keep their clusters) | $(clusters) | $wall s | $cpu s | $rss_mb MB | $load |")
   measure clusters --db "$db" --untagged --no-save --format json
-  rows+=("| $n | --untagged, --no-save | $(clusters) | $wall s | $cpu s | $rss_mb MB |")
+  rows+=("| $n | --untagged, --no-save | $(clusters) | $wall s | $cpu s | $rss_mb MB | $load |")
 done
 
 {
@@ -108,8 +115,8 @@ done
   echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n 1)"
   echo
-  echo "| items | run | clusters | wall | CPU (user+sys) | peak RSS |"
-  echo "|---|---|---|---|---|---|"
+  echo "| items | run | clusters | wall | CPU (user+sys) | peak RSS | load before |"
+  echo "|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
   if [ -f "$cfpb" ] && [ -x "$bin/voc-cluster-eval" ]; then
     echo

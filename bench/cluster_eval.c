@@ -27,7 +27,7 @@ enum { S_EXIT_OK = 0, S_EXIT_RUNTIME = 1, S_EXIT_USAGE = 2 };
 static const voc_opt s_opts[] = {
     {"input", VOC_OPT_STR, "../shared/data/cfpb_complaint_narratives.jsonl", NULL, "FILE",
      "JSON Lines with consumer_complaint_narrative, product and issue"},
-    {"k", VOC_OPT_STR, "auto", NULL, "auto|N", "clusters, or auto (silhouette)"},
+    {"k", VOC_OPT_STR, "auto", NULL, "auto|N", "clusters, or auto (as voc clusters)"},
     {"seed", VOC_OPT_INT, "1", NULL, "N", "random seed (the first of --seeds)"},
     {"seeds", VOC_OPT_INT, "1", NULL, "N", "average over N seeds"},
     {"min-size", VOC_OPT_INT, "5", NULL, "N", "fold smaller clusters"},
@@ -36,8 +36,12 @@ static const voc_opt s_opts[] = {
     {"max-terms", VOC_OPT_INT, "0", NULL, "N", "keep the N most frequent terms (0: all)"},
     {"no-bigrams", VOC_OPT_BOOL, "false", NULL, NULL, "unigrams only"},
     {"no-dedup", VOC_OPT_BOOL, "false", NULL, NULL, "no near-duplicate collapse"},
-    {"k-max", VOC_OPT_INT, "20", NULL, "N", "largest k tried by auto"},
-    {"restarts", VOC_OPT_INT, "4", NULL, "N", "k-means++ seedings per k"},
+    {"k-max", VOC_OPT_INT, "20", NULL, "N", "most clusters auto makes"},
+    {"min-share", VOC_OPT_STR, "0.05", NULL, "X",
+     "auto: each part of a split holds at least this share of the items"},
+    {"dims", VOC_OPT_INT, "100", NULL, "N", "LSA dimensions"},
+    {"sample", VOC_OPT_INT, "3000", NULL, "N", "rows the mixture is fitted on"},
+    {"restarts", VOC_OPT_INT, "3", NULL, "N", "seedings per split"},
     {"merge-z", VOC_OPT_STR, "3", NULL, "Z",
      "merge clusters whose centroids stand out this much (0: never)"},
     {"sweep", VOC_OPT_STR, NULL, NULL, "K1:K2", "also score every fixed k in the range"},
@@ -311,6 +315,9 @@ int main(int argc, char **argv)
     p.min_size = (size_t)voc_opts_int(o, "min-size");
     p.k_max = (size_t)voc_opts_int(o, "k-max");
     p.restarts = (unsigned)voc_opts_int(o, "restarts");
+    p.min_share = atof(voc_opts_str(o, "min-share"));
+    p.dims = (size_t)voc_opts_int(o, "dims");
+    p.sample = (size_t)voc_opts_int(o, "sample");
     if (voc_opts_bool(o, "no-dedup")) p.dupe_cosine = 0;
     p.merge_z = atof(voc_opts_str(o, "merge-z"));
     const char *ks = voc_opts_str(o, "k");
@@ -361,8 +368,8 @@ int main(int argc, char **argv)
                     (unsigned long long)p.seed, k, a.nmi_product, b.nmi_product, c.nmi_product);
     }
     size_t k = (size_t)(k_sum / (double)seeds + 0.5);
-    ours.method = p.k ? "voc: TF-IDF + spherical k-means, fixed k"
-                      : "voc: TF-IDF + spherical k-means, k auto";
+    ours.method = p.k ? "voc: TF-IDF + LSA + bisecting spherical 2-means, fixed k"
+                      : "voc: TF-IDF + LSA + bisecting vMF mixture, k auto";
     rnd.method = "random assignment, same k";
     km.method = "k-means on raw term counts (Euclidean), same k";
     ours.k = rnd.k = km.k = k;
@@ -404,12 +411,12 @@ int main(int argc, char **argv)
         s_print_row(&ours);
         s_print_row(&rnd);
         s_print_row(&km);
-        if (best.k_scores) {
-            printf("\nsilhouette by k:");
-            for (size_t i = 0; i < best.k_score_count; i++)
-                printf(" %zu:%.4f", best.k_min + i, best.k_scores[i]);
-            printf("\nseed %llu: k-means made %zu clusters; %zu after merging and folding groups "
-                   "under %zu\n",
+        if (best.split_gain) {
+            printf("\nlog-likelihood gain of each split:");
+            for (size_t i = 0; i + 1 < best.k_chosen; i++)
+                printf(" %.0f", best.split_gain[i]);
+            printf("\nseed %llu: the mixture made %zu clusters; %zu after merging and folding "
+                   "groups under %zu\n",
                    (unsigned long long)seed0, best.k_chosen, best.count, p.min_size);
         }
         printf("\nclusters:\n");

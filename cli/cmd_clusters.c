@@ -31,7 +31,8 @@ static const voc_opt s_options[] = {
     {"untagged", VOC_OPT_BOOL, "false", NULL, NULL, "only items no theme rule tagged"},
     {"theme", VOC_OPT_STR, NULL, NULL, "PREFIX", "only items of this theme (sub-themes included)"},
     {"k", VOC_OPT_STR, "auto", NULL, "auto|N",
-     "clusters to find; auto: the best silhouette for k = 2..20 on a sample"},
+     "clusters to find; auto: split themes while each part holds 5% of the items (at most "
+     "20)"},
     {"min-size", VOC_OPT_INT, "5", NULL, "N",
      "smallest cluster; smaller groups join their nearest"},
     {"seed", VOC_OPT_INT, "1", NULL, "N",
@@ -286,16 +287,14 @@ static void s_print_json(const s_view *v)
     cJSON *k = cJSON_AddObjectToObject(o, "k");
     cJSON_AddNumberToObject(k, "found", (double)r->k_chosen);
     cJSON_AddStringToObject(k, "chosen_by",
-                            v->k_asked    ? "--k"
-                            : r->k_scores ? "silhouette"
-                                          : "too few items");
-    if (r->k_scores) {
-        cJSON *sc = cJSON_AddObjectToObject(k, "silhouette");
-        for (size_t i = 0; i < r->k_score_count; i++) {
-            char key[24];
-            snprintf(key, sizeof key, "%zu", r->k_min + i);
-            if (!isnan(r->k_scores[i])) cJSON_AddNumberToObject(sc, key, r->k_scores[i]);
-        }
+                            v->k_asked  ? "--k"
+                            : r->k_auto ? "splits"
+                                        : "too few items");
+    if (r->k_auto) cJSON_AddNumberToObject(k, "min_share", r->min_share);
+    if (r->split_gain) {
+        cJSON *sg = cJSON_AddArrayToObject(k, "split_gain");
+        for (size_t i = 0; i + 1 < r->k_chosen; i++)
+            cJSON_AddItemToArray(sg, cJSON_CreateNumber(r->split_gain[i]));
     }
     cJSON *arr = cJSON_AddArrayToObject(o, "clusters");
     for (size_t i = 0; i < v->shown; i++) {
@@ -366,8 +365,8 @@ static void s_print_table(const s_view *v)
     printf(": %zu items, %zu clusters", r->docs, r->count);
     if (v->k_asked)
         printf(" (k = %zu asked)", v->k_asked);
-    else if (r->k_scores)
-        printf(" (k = %zu by silhouette)", r->k_chosen);
+    else if (r->k_auto)
+        printf(" (k = %zu by splitting)", r->k_chosen);
     printf(", %zu unclustered, %zu near-duplicates collapsed.\nRanked by the items one rule "
            "would capture (size x the F1 of its suggested rule).\n\n",
            r->unclustered, r->docs - r->empty - r->groups);
@@ -498,7 +497,7 @@ int voc_cmd_clusters(int argc, char **argv)
             stdout,
             "voc clusters [--since 30d] [--untagged | --theme X] [--k auto|N] [--min-size N] "
             "[--seed N] [--format table|json] [--emit-rules FILE] [--history]",
-            "Group similar feedback (TF-IDF, spherical k-means; docs/clustering.md). Each\n"
+            "Group similar feedback (TF-IDF, LSA, a vMF mixture; docs/clustering.md). Each\n"
             "cluster: the words that set it apart, size, share, change against the previous\n"
             "window, three typical quotes and a suggested rule. Clusters are saved in the\n"
             "store: on a rerun items keep their cluster and new items join one they fit,\n"

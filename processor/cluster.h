@@ -1,10 +1,12 @@
 /* cluster.h: grouping similar feedback (libvoc_analysis), behind `voc clusters`
  * and `voc dupes`. docs/clustering.md describes the method.
  *
- * Two layers share this header. The numeric core (cluster.c) works on sparse
- * rows: TF-IDF weighting, SimHash fingerprints and near-duplicate grouping,
- * spherical k-means with k-means++ seeding, the choice of k by silhouette on
- * a sample, and NMI and purity for evaluation. The corpus layer
+ * Two layers share this header. The numeric core works on sparse rows:
+ * TF-IDF weighting, SimHash fingerprints and near-duplicate grouping, NMI
+ * and purity for evaluation (cluster.c); the reduced space of latent
+ * semantic analysis, a randomized truncated SVD (cluster_svd.c); and a
+ * mixture of von Mises-Fisher distributions grown by bisection, which finds
+ * its own k (cluster_vmf.c). The corpus layer
  * (cluster_corpus.c) turns tokenized texts into those rows (stemmed unigrams
  * and bigrams; stop words, numbers and redaction marks such as XXXX dropped),
  * runs the whole method, and describes each cluster in the customers' own
@@ -66,53 +68,82 @@ size_t voc_near_dupes(const uint64_t *hash, size_t n, int max_distance, const vo
 /* Dot product of two sparse rows of m. */
 float voc_csr_dot(const voc_csr *m, size_t a, size_t b);
 
-typedef struct voc_kmeans_opts {
+/* ---- the reduced space (cluster_svd.c) -------------------------------------- */
+
+/* The top `rank` right singular vectors of x, whose row i is scaled by
+ * row_scale[i] (NULL: 1), by randomized range finding with power_iters
+ * power iterations (Halko, Martinsson and Tropp 2011): 2 to 4 give the
+ * leading directions of a term matrix to a few digits. v (caller-provided,
+ * cols x rank) receives them row-major: v[t * rank + j] is term t's weight
+ * in direction j; sigma (rank) the singular values, largest first.
+ * Deterministic for a seed. Errors: VOC_EINVAL (rank 0 or above
+ * min(rows, cols)). */
+int voc_csr_svd(const voc_csr *x, const float *row_scale, size_t rank, unsigned power_iters,
+                uint64_t seed, float *v, double *sigma, voc_err *err);
+
+/* Row i of x in the reduced space: z = x_i V (v as voc_csr_svd fills it),
+ * scaled to unit length. Returns false (z zero) when the row has no weight
+ * there. */
+bool voc_csr_project(const voc_csr *x, size_t i, const float *v, size_t rank, float *z);
+
+/* ---- von Mises-Fisher mixtures (cluster_vmf.c) ------------------------------ */
+
+/* ln I_nu(x), the modified Bessel function of the first kind (x > 0): its
+ * power series for nu < 10 and x <= 50, asymptotic expansions otherwise;
+ * within 2e-5 of the true logarithm. */
+double voc_log_bessel_i(double nu, double x);
+
+/* ln C_d(kappa), the normalising constant of the von Mises-Fisher density
+ * f(z) = C_d(kappa) exp(kappa mu . z) on the unit sphere in d dimensions. */
+double voc_vmf_log_norm(size_t dims, double kappa);
+
+/* The concentration of points whose weighted mean has length rbar
+ * (Banerjee et al. 2005): rbar (d - rbar^2) / (1 - rbar^2), rbar capped at
+ * 0.99 so identical points give a high but finite kappa. */
+double voc_vmf_kappa(double rbar, size_t dims);
+
+typedef struct voc_vmf_opts {
     uint64_t seed;
-    unsigned restarts; /* k-means++ seedings tried (>= 1); the best objective wins */
-    unsigned max_iter; /* Lloyd iterations per seeding */
-    const float *init; /* k x cols starting centroids (used instead of seeding), or NULL */
-} voc_kmeans_opts;
+    size_t k;           /* leaves to reach; 0: auto (split while splits pay) */
+    size_t k_max;       /* auto: at most this many leaves */
+    double min_share;   /* auto: each part of a split holds at least this share of the weight */
+    double min_weight;  /* each part of a split holds at least this weight */
+    unsigned restarts;  /* seedings per split; the best likelihood wins */
+    bool kmeans_splits; /* split by spherical 2-means (balanced parts) instead of the
+                           two-component mixture's EM */
+} voc_vmf_opts;
 
-voc_kmeans_opts voc_kmeans_opts_default(void);
+/* A mixture of von Mises-Fisher components. Owned arrays;
+ * voc_vmf_mix_clear. */
+typedef struct voc_vmf_mix {
+    size_t k, dims;
+    float *mean;       /* k x dims, unit mean directions */
+    double *kappa;     /* k concentrations */
+    double *log_prior; /* k: ln(mixing weight) + ln C_d(kappa) */
+    double *gain;      /* k - 1: the log-likelihood gain of each split, in order */
+    uint32_t *assign;  /* one per point: its most likely component */
+    bool by_cosine;    /* built by 2-means splits: points go to the nearest mean */
+} voc_vmf_mix;
 
-/* A clustering of the rows of a matrix. Owned arrays; voc_kmeans_clear. */
-typedef struct voc_kmeans {
-    size_t k;
-    size_t cols;
-    float *centroid;  /* k x cols, row-major; unit length, or zero when empty */
-    uint32_t *assign; /* rows entries: the cluster of each row */
-    float *sim;       /* rows entries: cosine of each row to its centroid */
-    double objective; /* sum over rows of weight x sim (higher is better) */
-    unsigned iterations;
-} voc_kmeans;
+void voc_vmf_mix_clear(voc_vmf_mix *m);
 
-void voc_kmeans_clear(voc_kmeans *km);
+/* Divisive clustering of n unit vectors z (n x dims, row-major) with
+ * weights (NULL: 1), starting from one component. Each leaf's best two-way
+ * split is searched (o->restarts seedings: a k-means++ pair refined by
+ * spherical 2-means, then, unless o->kmeans_splits, by soft EM of a
+ * two-component vMF mixture; the highest likelihood wins). A split needs
+ * two points and o->min_weight on each side; mixture splits with o->k == 0
+ * also o->min_share of the total weight on each side and a log-likelihood
+ * gain above its BIC cost, (dims + 1) / 2 ln(leaf weight), and go in order
+ * of gain x the smaller side's share; 2-means splits split the heaviest
+ * leaf first. It stops at o->k (or o->k_max) leaves or when no leaf may
+ * split; every point then goes to its most likely leaf (the nearest mean
+ * for 2-means splits). Errors: VOC_EINVAL (no points). */
+int voc_vmf_bisect(const float *z, size_t n, size_t dims, const float *weight,
+                   const voc_vmf_opts *o, voc_vmf_mix *out, voc_err *err);
 
-/* Spherical k-means: maximise the weighted sum of cosines between unit rows
- * and unit centroids. weight may be NULL (all 1). Seeding is k-means++ with
- * probabilities proportional to weight x (1 - best cosine); an emptied
- * cluster is re-seeded with the worst-served row. Empty rows are assigned
- * to cluster 0 with similarity 0 and do not move centroids.
- * Errors: VOC_EINVAL (k is 0 or more than the rows). */
-int voc_kmeans_run(const voc_csr *x, const float *weight, size_t k, const voc_kmeans_opts *o,
-                   voc_kmeans *out, voc_err *err);
-
-/* The choice of k. A sample of at most `sample` rows (drawn with o->seed) is
- * clustered for every k in [k_min, k_max]; each clustering is scored by its
- * mean silhouette under cosine distance (weighted by weight), and the best
- * scoring k wins (ties: the smaller k). scores, when not NULL, receives
- * k_max - k_min + 1 scores. init_out, when not NULL, receives the winning
- * sample centroids (best_k x cols; caller frees with free()) to seed the
- * full run. Errors: VOC_EINVAL (bad range). */
-int voc_kmeans_choose_k(const voc_csr *x, const float *weight, size_t k_min, size_t k_max,
-                        size_t sample, const voc_kmeans_opts *o, size_t *best_k, double *scores,
-                        float **init_out, voc_err *err);
-
-/* Mean silhouette of an assignment, given the full symmetric n x n cosine
- * similarity matrix of the points (distance = 1 - similarity). weight may
- * be NULL. Points alone in their cluster score 0. */
-double voc_silhouette(const float *sim, size_t n, const uint32_t *assign, size_t k,
-                      const float *weight);
+/* The component of m with the highest posterior for unit vector z. */
+uint32_t voc_vmf_mix_best(const voc_vmf_mix *m, const float *z);
 
 /* Normalized mutual information between two labelings of n items
  * (arithmetic-mean normalization, as scikit-learn's default): 1 for
@@ -198,13 +229,18 @@ typedef struct voc_cluster_prior {
 } voc_cluster_prior;
 
 typedef struct voc_cluster_params {
-    size_t k;     /* clusters (new ones when priors are given); 0: choose */
-    size_t k_min; /* range for the choice */
-    size_t k_max;
-    size_t min_size; /* smaller groups are folded into their nearest cluster */
+    size_t k;         /* clusters (new ones when priors are given); 0: choose */
+    size_t k_max;     /* at most this many when choosing */
+    double min_share; /* choosing: each part of a split holds at least this share of the
+                         items to cluster (the top level of themes); when that yields
+                         fewer than three clusters, or one with over two thirds of the
+                         items, bisecting 2-means to k_max instead */
+    size_t min_size;  /* smaller groups are folded into their nearest cluster */
     uint64_t seed;
-    unsigned restarts;  /* k-means++ seedings per k */
-    size_t sample;      /* rows scored when choosing k */
+    size_t dims;        /* LSA dimensions (reduced space) */
+    size_t svd_rows;    /* rows the SVD is computed from (a sample when more) */
+    size_t sample;      /* rows the mixture is fitted on (a sample when more) */
+    unsigned restarts;  /* seedings per split */
     double dupe_cosine; /* collapse near-duplicates (rows this alike, found through
                            SimHash bands) into one weighted row; 0: no collapse */
     double merge_z;     /* merge new clusters whose centroids are this many standard
@@ -259,10 +295,11 @@ typedef struct voc_cluster {
 typedef struct voc_clustering {
     voc_cluster *clusters; /* ranked: size x the F1 of the suggested rule, highest first */
     size_t count;
-    size_t k_chosen;  /* clusters k-means made (before folding small ones) */
-    double *k_scores; /* silhouette per k from k_min when k was chosen; else NULL */
-    size_t k_score_count;
-    size_t k_min;
+    size_t k_chosen;    /* clusters the mixture made (before merging and folding) */
+    bool k_auto;        /* k was chosen (not asked for, nor too few items) */
+    double min_share;   /* k auto: the smallest part a split could leave, as a share
+                           (0: the fine grain, bisecting 2-means) */
+    double *split_gain; /* k_chosen - 1: each split's log-likelihood gain, in order */
     size_t docs;        /* documents in scope */
     size_t empty;       /* ... with no content words */
     size_t groups;      /* near-duplicate groups among them */
@@ -278,9 +315,10 @@ void voc_clustering_clear(voc_clustering *r);
 /* Run the method over a finished corpus: collapse near-duplicates, keep
  * the documents a saved cluster already holds in it (members[d]: the id of
  * document d's saved cluster, 0 for none; members may be NULL), let the
- * other documents join the priors they fit, cluster the rest with spherical
- * k-means (k chosen by silhouette when p->k is 0), merge new clusters that
- * are pieces of one theme, fold groups under min_size into their nearest
+ * other documents join the priors they fit, cluster the rest (their rows
+ * projected onto p->dims LSA directions, then a von Mises-Fisher mixture
+ * grown by bisection: voc_vmf_bisect, k chosen when p->k is 0), merge new
+ * clusters that are pieces of one theme, fold groups under min_size into their nearest
  * cluster, then label each cluster, pick its quotes and suggest its rule,
  * and rank the clusters by how many of their items that rule captures
  * cleanly (size x F1). p and priors may be NULL. Caller clears *out with

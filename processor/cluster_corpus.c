@@ -10,9 +10,10 @@
  * produced it most often, so labels and rules read "exports", not "export".
  *
  * The method: near-duplicates collapse into one weighted row; rows that fit
- * a saved cluster join it; the rest go through spherical k-means (k chosen
- * by silhouette on a sample, then refined on every row from the sample's
- * centroids); groups under min_size fold into their nearest cluster. A
+ * a saved cluster join it; the rest are projected onto their top LSA
+ * directions and split top-down by a von Mises-Fisher mixture, which
+ * chooses k (cluster_method.c); groups under min_size fold into their
+ * nearest cluster. A
  * suggested rule is searched over the candidates' presence masks: every
  * document is reduced to the bitmask of candidate terms it contains, so a
  * weighting is scored over a few thousand distinct masks, not the corpus. */

@@ -1,6 +1,7 @@
 /* cluster_int.h: the corpus record shared by cluster_corpus.c (building it)
  * and cluster_method.c (clustering, labels and rules read documents' terms
- * directly). Not part of the public API. */
+ * directly), and the random numbers of the clustering files. Not part of
+ * the public API. */
 #ifndef VOC_CLUSTER_INT_H
 #define VOC_CLUSTER_INT_H
 
@@ -11,6 +12,46 @@
 
 /* Rows rows[0..m) of x as a matrix of their own (cluster.c). */
 void voc_csr_select(const voc_csr *x, const uint32_t *rows, size_t m, voc_csr *out);
+
+/* Random numbers: one xoshiro256** stream per use, seeded through
+ * splitmix64, so a seed gives the same numbers on every platform. */
+typedef struct voc_rng {
+    uint64_t s[4];
+} voc_rng;
+
+static inline uint64_t voc_rng_splitmix(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static inline void voc_rng_seed(voc_rng *r, uint64_t seed)
+{
+    for (int i = 0; i < 4; i++)
+        r->s[i] = voc_rng_splitmix(&seed);
+}
+
+static inline uint64_t voc_rng_next(voc_rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t x = s[1] * 5, t = s[1] << 17;
+    uint64_t out = ((x << 7) | (x >> 57)) * 9;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return out;
+}
+
+/* Uniform in [0, 1). */
+static inline double voc_rng_unit(voc_rng *r)
+{
+    return (double)(voc_rng_next(r) >> 11) * 0x1.0p-53;
+}
 
 /* qsort/bsearch order of uint32_t. */
 static inline int voc_cmp_u32(const void *a, const void *b)

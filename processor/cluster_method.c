@@ -1,10 +1,11 @@
 /* cluster_method.c: the clustering method over a finished corpus (see
  * cluster.h and docs/clustering.md): near-duplicate collapse, saved
- * clusters, spherical k-means, folding small groups, then each cluster's
- * label, quotes, saved centroid and suggested rule.
+ * clusters, the reduced space (LSA) and the von Mises-Fisher mixture that
+ * chooses k, folding small groups, then each cluster's label, quotes, saved
+ * centroid and suggested rule.
  *
  * Clusters are built in "slots": saved clusters (priors) first, then the
- * clusters k-means finds among the rows no prior took. New slots that are
+ * clusters the mixture finds among the rows no prior took. New slots that are
  * pieces of one theme merge; slots that end up too small are emptied into
  * their nearest neighbour; the rest become the result, ranked by how much
  * of each its suggested rule captures. */
@@ -27,6 +28,7 @@
 /* Merging close clusters: never below this cosine, and only with enough
  * clusters to tell what "close" means here. */
 #define S_MERGE_MIN 0.2
+#define S_MERGE_AVG 0.75
 #define S_MERGE_MIN_K 4
 /* The cosine a new item needs to join a saved cluster: S_FIT_SLACK times
  * the lowest of its members' (the slack absorbs the drift of IDF weights
@@ -39,16 +41,24 @@
 #define S_DUPE_BITS 20
 /* Core members: at least this share of the median member's cosine. */
 #define S_CORE 0.5f
+/* Power iterations of the randomized SVD. */
+#define S_POWER_ITERS 2
+/* k auto: the coarse grain (parts of min_share) failed when it made fewer
+ * clusters than this, or one holding more than this share of the items. */
+#define S_COARSE_MIN_K 3
+#define S_COARSE_MAX_SHARE (2.0 / 3.0)
 
 voc_cluster_params voc_cluster_params_default(void)
 {
     return (voc_cluster_params){.k = 0,
-                                .k_min = 2,
                                 .k_max = 20,
+                                .min_share = 0.05,
                                 .min_size = 5,
                                 .seed = 1,
-                                .restarts = 4,
-                                .sample = 2000,
+                                .dims = 100,
+                                .svd_rows = 10000,
+                                .sample = 3000,
+                                .restarts = 3,
                                 .dupe_cosine = 0.95,
                                 .merge_z = 3.0,
                                 .top_terms = 200};
@@ -73,7 +83,7 @@ void voc_clustering_clear(voc_clustering *r)
         free(k->keywords);
     }
     free(r->clusters);
-    free(r->k_scores);
+    free(r->split_gain);
     free(r->assign);
     free(r->centroids);
     memset(r, 0, sizeof *r);
@@ -259,19 +269,24 @@ static double s_dot(const float *a, const float *b, size_t n)
     return d;
 }
 
-/* k-means splits a theme told in several ways into several clusters (k is
+/* The mixture can split a theme told in several ways into several clusters (k is
  * chosen for the whole corpus). Two new clusters whose centroids are far
  * more alike than the pairs of clusters typically are (cosine above the
  * median pair by p.merge_z robust standard deviations, and at least
  * S_MERGE_MIN) are one theme: merge them, closest pair first (centroid
- * linkage). */
+ * linkage). Centroid linkage chains (the mean of two directions is nearer a
+ * third than either), so a merge also needs the pieces' average pairwise
+ * cosine (average linkage) to reach S_MERGE_AVG of the limit. */
 static void s_merge_close(s_run *r, size_t first)
 {
     size_t k = r->slot_count - first, cols = r->cols;
     if (k < 2 || r->slot_count < S_MERGE_MIN_K || r->p.merge_z <= 0) return;
     float *sum = voc_calloc(k * (cols ? cols : 1), sizeof *sum);
     double *norm = voc_calloc(k, sizeof *norm);
-    double *cos = voc_calloc(k * k, sizeof *cos);
+    double *cos = voc_calloc(k * k, sizeof *cos), *avg = voc_calloc(k * k, sizeof *avg);
+    double *pieces = voc_malloc(k * sizeof *pieces);
+    for (size_t i = 0; i < k; i++)
+        pieces[i] = 1;
     const voc_csr *x = r->x;
     for (size_t q = 0; q < r->rep_count; q++) {
         uint32_t s = r->rep_slot[q];
@@ -307,6 +322,7 @@ static void s_merge_close(s_run *r, size_t first)
             for (size_t j = i + 1; j < k; j++)
                 pc[np++] = cos[i * k + j];
     }
+    memcpy(avg, cos, k * k * sizeof *avg);
     qsort(pc, np, sizeof *pc, s_cmp_double);
     double median = pc[np / 2];
     for (size_t i = 0; i < np; i++)
@@ -321,7 +337,7 @@ static void s_merge_close(s_run *r, size_t first)
         for (size_t i = 0; i < k; i++)
             for (size_t j = i + 1; j < k; j++)
                 if (r->slots[first + i].alive && r->slots[first + j].alive &&
-                    cos[i * k + j] > best) {
+                    cos[i * k + j] > best && avg[i * k + j] >= S_MERGE_AVG * limit) {
                     best = cos[i * k + j];
                     bi = i;
                     bj = j;
@@ -334,13 +350,17 @@ static void s_merge_close(s_run *r, size_t first)
         for (size_t q = 0; q < r->rep_count; q++)
             if (r->rep_slot[q] == first + bj) r->rep_slot[q] = (uint32_t)(first + bi);
         for (size_t i = 0; i < k; i++) {
-            if (i == bi || !r->slots[first + i].alive) continue;
+            if (i == bi || i == bj || !r->slots[first + i].alive) continue;
             size_t a = i < bi ? i : bi, b = i < bi ? bi : i;
+            size_t c = i < bj ? i : bj, d = i < bj ? bj : i;
             cos[a * k + b] =
                 norm[i] > 0 && norm[bi] > 0
                     ? s_dot(sum + i * cols, sum + bi * cols, cols) / (norm[i] * norm[bi])
                     : 0;
+            avg[a * k + b] = (pieces[bi] * avg[a * k + b] + pieces[bj] * avg[c * k + d]) /
+                             (pieces[bi] + pieces[bj]);
         }
+        pieces[bi] += pieces[bj];
     }
     /* The merged clusters' centroids, for folding and for priors. */
     for (size_t i = 0; i < k; i++) {
@@ -351,14 +371,72 @@ static void s_merge_close(s_run *r, size_t first)
     free(sum);
     free(norm);
     free(cos);
+    free(avg);
+    free(pieces);
 }
 
-/* k-means over the representatives no prior took: new slots. */
+/* Up to cap of the positions 0..m-1, drawn uniformly (seeded) and kept in
+ * order, into sel; all of them when cap is 0 or m <= cap. Returns how many. */
+static size_t s_sample(size_t m, size_t cap, uint64_t seed, uint32_t *sel)
+{
+    for (size_t i = 0; i < m; i++)
+        sel[i] = (uint32_t)i;
+    if (!cap || m <= cap) return m;
+    voc_rng rng;
+    voc_rng_seed(&rng, seed);
+    for (size_t i = 0; i < cap; i++) {
+        size_t j = i + (size_t)(voc_rng_next(&rng) % (m - i));
+        uint32_t t = sel[i];
+        sel[i] = sel[j];
+        sel[j] = t;
+    }
+    qsort(sel, cap, sizeof *sel, voc_cmp_u32);
+    return cap;
+}
+
+/* Did the coarse grain miss the top-level themes? (See s_cluster_rest.) */
+static bool s_coarse_failed(const voc_vmf_mix *mix, const float *w, size_t n)
+{
+    if (mix->k < S_COARSE_MIN_K) return true;
+    double *sum = voc_calloc(mix->k, sizeof *sum), total = 0, top = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum[mix->assign[i]] += w[i];
+        total += w[i];
+    }
+    for (size_t j = 0; j < mix->k; j++)
+        if (sum[j] > top) top = sum[j];
+    free(sum);
+    return top > S_COARSE_MAX_SHARE * total;
+}
+
+/* Centroids of slots first.. as the normalised weighted sums of their rows. */
+static void s_slot_centroids(s_run *r, size_t first)
+{
+    const voc_csr *x = r->x;
+    for (size_t j = first; j < r->slot_count; j++)
+        memset(r->slots[j].centroid, 0, r->cols * sizeof *r->slots[j].centroid);
+    for (size_t q = 0; q < r->rep_count; q++) {
+        uint32_t s = r->rep_slot[q];
+        if (s == S_NONE || s < first) continue;
+        float *cent = r->slots[s].centroid;
+        size_t row = r->reps[q];
+        for (size_t p = x->row_ptr[row]; p < x->row_ptr[row + 1]; p++)
+            cent[x->col[p]] += r->repw[q] * x->val[p];
+    }
+    for (size_t j = first; j < r->slot_count; j++)
+        s_normalize(r->slots[j].centroid, r->cols);
+}
+
+/* The representatives no prior took, clustered into new slots: their rows
+ * projected onto the top LSA directions (a randomized SVD of a sample of
+ * them, near-duplicate groups weighted), a von Mises-Fisher mixture grown
+ * by bisection on a sample of the projections, then every row to its most
+ * likely component. */
 static int s_cluster_rest(s_run *r, voc_clustering *out, voc_err *err)
 {
-    uint32_t *rows = voc_malloc((r->rep_count ? r->rep_count : 1) * sizeof *rows);
-    uint32_t *which = voc_malloc((r->rep_count ? r->rep_count : 1) * sizeof *which);
-    float *w = voc_malloc((r->rep_count ? r->rep_count : 1) * sizeof *w);
+    size_t cap = r->rep_count ? r->rep_count : 1;
+    uint32_t *rows = voc_malloc(cap * sizeof *rows), *which = voc_malloc(cap * sizeof *which);
+    float *w = voc_malloc(cap * sizeof *w);
     size_t m = 0;
     double total = 0;
     for (size_t q = 0; q < r->rep_count; q++) {
@@ -369,36 +447,86 @@ static int s_cluster_rest(s_run *r, voc_clustering *out, voc_err *err)
         total += r->repw[q];
     }
     int rc = 0;
-    voc_csr sub = {0};
-    voc_kmeans km = {0};
-    float *init = NULL;
+    voc_csr sub = {0}, part = {0};
+    voc_vmf_mix mix = {0};
+    uint32_t *sel = NULL;
+    float *v = NULL, *z = NULL, *zw = NULL, *scale = NULL;
+    double *sigma = NULL;
     if (m == 0) goto out;
     voc_csr_select(r->x, rows, m, &sub);
-    voc_kmeans_opts ko = voc_kmeans_opts_default();
-    ko.seed = r->p.seed;
-    ko.restarts = r->p.restarts;
-    size_t k = 1;
-    if (r->p.k) {
-        k = r->p.k < m ? r->p.k : m;
-    } else if (m > r->p.k_min && total >= 2.0 * (double)r->p.min_size) {
-        size_t kmax = r->p.k_max < m - 1 ? r->p.k_max : m - 1;
-        size_t kmin = r->p.k_min < 2 ? 2 : r->p.k_min;
-        if (kmax < kmin) kmax = kmin;
-        out->k_min = kmin;
-        out->k_score_count = kmax - kmin + 1;
-        out->k_scores = voc_malloc(out->k_score_count * sizeof *out->k_scores);
-        if ((rc = voc_kmeans_choose_k(&sub, w, kmin, kmax, r->p.sample, &ko, &k, out->k_scores,
-                                      &init, err)))
+    sel = voc_malloc(m * sizeof *sel);
+    size_t dims = r->p.dims < sub.cols ? r->p.dims : sub.cols;
+    bool split = r->p.k ? r->p.k > 1 : total >= 2.0 * (double)r->p.min_size;
+    size_t nsvd = split ? s_sample(m, r->p.svd_rows, r->p.seed ^ 0x27d4eb2f165667c5ULL, sel) : 0;
+    if (dims > nsvd) dims = nsvd;
+    if (split && dims >= 2) {
+        voc_csr_select(&sub, sel, nsvd, &part);
+        /* A near-duplicate group weighs as its items: its row counts
+         * sqrt(weight) times in the sum of squares the SVD explains. */
+        scale = voc_malloc(nsvd * sizeof *scale);
+        for (size_t i = 0; i < nsvd; i++)
+            scale[i] = sqrtf(w[sel[i]]);
+        v = voc_malloc(sub.cols * dims * sizeof *v);
+        sigma = voc_malloc(dims * sizeof *sigma);
+        if ((rc = voc_csr_svd(&part, scale, dims, S_POWER_ITERS, r->p.seed, v, sigma, err)))
             goto out;
-        ko.init = init;
+        size_t ns = s_sample(m, r->p.sample, r->p.seed ^ 0x165667b19e3779f9ULL, sel), nz = 0;
+        z = voc_malloc(ns * dims * sizeof *z);
+        zw = voc_malloc(ns * sizeof *zw);
+        for (size_t q = 0; q < ns; q++)
+            if (voc_csr_project(&sub, sel[q], v, dims, z + nz * dims)) zw[nz++] = w[sel[q]];
+        if (nz >= 2) {
+            voc_vmf_opts vo = {.seed = r->p.seed,
+                               .k = r->p.k,
+                               .k_max = r->p.k_max,
+                               .min_share = r->p.min_share,
+                               .min_weight = (double)(r->p.min_size ? r->p.min_size : 1),
+                               .restarts = r->p.restarts,
+                               .kmeans_splits = r->p.k != 0};
+            if ((rc = voc_vmf_bisect(z, nz, dims, zw, &vo, &mix, err))) goto out;
+            /* The coarse grain found no top-level themes when it made fewer
+             * than three clusters or left most items in one (many small
+             * themes and no big ones): then the fine grain, bisecting
+             * 2-means, the heaviest leaf first, down to min_size. */
+            if (!r->p.k && vo.min_share > 0 && s_coarse_failed(&mix, zw, nz)) {
+                voc_vmf_mix_clear(&mix);
+                vo.min_share = 0;
+                vo.kmeans_splits = true;
+                if ((rc = voc_vmf_bisect(z, nz, dims, zw, &vo, &mix, err))) goto out;
+            }
+            out->k_auto = r->p.k == 0;
+            out->min_share = vo.min_share;
+            out->split_gain = voc_calloc(mix.k, sizeof *out->split_gain);
+            memcpy(out->split_gain, mix.gain, (mix.k - 1) * sizeof *mix.gain);
+        }
     }
-    if ((rc = voc_kmeans_run(&sub, w, k, &ko, &km, err))) goto out;
+    size_t k = mix.k ? mix.k : 1, first = r->slot_count;
     out->k_chosen = k;
-    size_t first = r->slot_count;
     for (size_t j = 0; j < k; j++)
-        s_add_slot(r, NULL, km.centroid + j * r->cols);
-    for (size_t i = 0; i < m; i++)
-        r->rep_slot[which[i]] = (uint32_t)(first + km.assign[i]);
+        s_add_slot(r, NULL, NULL);
+    /* Every row to its most likely component; a row with no weight in the
+     * reduced space waits for the centroids. */
+    float *zi = voc_malloc(dims ? dims * sizeof *zi : sizeof *zi);
+    for (size_t i = 0; i < m; i++) {
+        uint32_t s = 0;
+        if (k > 1) s = voc_csr_project(&sub, i, v, dims, zi) ? voc_vmf_mix_best(&mix, zi) : S_NONE;
+        r->rep_slot[which[i]] = s == S_NONE ? S_NONE : (uint32_t)(first + s);
+    }
+    free(zi);
+    s_slot_centroids(r, first);
+    for (size_t i = 0; i < m; i++) {
+        if (r->rep_slot[which[i]] != S_NONE) continue;
+        uint32_t best = (uint32_t)first;
+        float bs = 0;
+        for (size_t j = first; j < r->slot_count; j++) {
+            float d = s_dot_dense(r->x, rows[i], r->slots[j].centroid);
+            if (d > bs) {
+                bs = d;
+                best = (uint32_t)j;
+            }
+        }
+        r->rep_slot[which[i]] = best;
+    }
     s_merge_close(r, first);
     /* A new cluster that is an old one under another seed joins it. */
     for (size_t j = first; j < r->slot_count; j++) {
@@ -420,9 +548,15 @@ static int s_cluster_rest(s_run *r, voc_clustering *out, voc_err *err)
             if (r->rep_slot[q] == j) r->rep_slot[q] = best;
     }
 out:
-    free(init);
-    voc_kmeans_clear(&km);
+    voc_vmf_mix_clear(&mix);
     voc_csr_clear(&sub);
+    voc_csr_clear(&part);
+    free(sel);
+    free(v);
+    free(sigma);
+    free(z);
+    free(zw);
+    free(scale);
     free(rows);
     free(which);
     free(w);

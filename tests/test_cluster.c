@@ -1,6 +1,8 @@
 /* test_cluster.c: clustering, from the numbers up. Unit tests of the
  * numeric core and the corpus layer against processor/cluster.h (TF-IDF
- * weights computed by hand, SimHash, k-means on toy sets, NMI and purity),
+ * weights computed by hand, SimHash, the SVD against known singular values,
+ * the von Mises-Fisher pieces against closed forms, the bisecting mixture on
+ * toy groups, NMI and purity),
  * then `voc clusters` and `voc dupes` as real commands on stores filled by
  * the real processor: the emerging-theme drill (a complaint no rule covers
  * must come out first, and its suggested rule must tag it and little else),
@@ -135,92 +137,166 @@ Test(cluster_numeric, simhash_is_close_for_near_duplicates_only)
     cr_assert_eq(leader[4], 4);
 }
 
-/* Unit rows in three groups over disjoint terms: each row has its group's
- * two terms (the second a little heavier or lighter) and a noise term all
- * groups share. */
-static void s_toy(voc_csr *m, size_t per, uint32_t *truth)
+Test(cluster_numeric, svd_finds_known_singular_values_and_vectors)
 {
-    size_t n = 3 * per;
-    m->rows = n;
-    m->cols = 7;
-    m->row_ptr = malloc((n + 1) * sizeof *m->row_ptr);
-    m->col = malloc(n * 3 * sizeof *m->col);
-    m->val = malloc(n * 3 * sizeof *m->val);
-    size_t q = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t g = i % 3;
-        truth[i] = (uint32_t)g;
-        m->row_ptr[i] = q;
-        uint32_t cols[] = {(uint32_t)(g * 2), (uint32_t)(g * 2 + 1), 6};
-        float vals[] = {0.8f, 0.45f + 0.02f * (float)(i % 5), 0.2f};
-        float s = 0;
-        for (int k = 0; k < 3; k++)
-            s += vals[k] * vals[k];
-        for (int k = 0; k < 3; k++) {
-            m->col[q] = cols[k];
-            m->val[q++] = vals[k] / sqrtf(s);
+    /* A = sum_j sigma_j u_j v_j^T with sigma = 4, 2, 1, 0.5, orthonormal
+     * u_j (6 rows; rows 4 and 5 carry the last two) and v_j the rows of
+     * the 4 x 4 Hadamard matrix / 2. */
+    const double sig[4] = {4, 2, 1, 0.5}, r2 = sqrt(0.5);
+    const double u[4][6] = {{r2, r2, 0, 0, 0, 0},
+                            {r2, -r2, 0, 0, 0, 0},
+                            {0, 0, 0.5, 0.5, 0.5, 0.5},
+                            {0, 0, 0.5, -0.5, 0.5, -0.5}};
+    const double h[4][4] = {{0.5, 0.5, 0.5, 0.5},
+                            {0.5, -0.5, 0.5, -0.5},
+                            {0.5, 0.5, -0.5, -0.5},
+                            {0.5, -0.5, -0.5, 0.5}};
+    size_t ptr[7];
+    uint32_t col[24];
+    float val[24];
+    for (size_t i = 0; i < 6; i++) {
+        ptr[i] = i * 4;
+        for (size_t t = 0; t < 4; t++) {
+            double a = 0;
+            for (size_t j = 0; j < 4; j++)
+                a += sig[j] * u[j][i] * h[j][t];
+            col[i * 4 + t] = (uint32_t)t;
+            val[i * 4 + t] = (float)a;
         }
     }
-    m->row_ptr[n] = q;
-}
-
-Test(cluster_numeric, kmeans_separates_toy_groups_deterministically)
-{
-    voc_csr m = {0};
-    uint32_t truth[60];
-    s_toy(&m, 20, truth);
-    voc_kmeans a, b;
-    voc_kmeans_opts o = voc_kmeans_opts_default();
-    o.seed = 7;
-    cr_assert_eq(voc_kmeans_run(&m, NULL, 3, &o, &a, NULL), 0);
-    cr_assert_eq(voc_kmeans_run(&m, NULL, 3, &o, &b, NULL), 0);
-    cr_assert_float_eq(voc_cluster_nmi(a.assign, truth, 60), 1.0, 1e-9);
-    cr_assert_arr_eq(a.assign, b.assign, 60 * sizeof *a.assign, "same seed, same clusters");
-    cr_assert_float_eq(a.objective, b.objective, 1e-9);
-    /* Centroids are unit length and each row's similarity is its cosine. */
-    for (size_t j = 0; j < 3; j++) {
-        double s = 0;
-        for (size_t t = 0; t < m.cols; t++)
-            s += a.centroid[j * m.cols + t] * a.centroid[j * m.cols + t];
-        cr_assert_float_eq(s, 1.0, 1e-5);
-    }
-    for (size_t i = 0; i < 60; i++) {
+    ptr[6] = 24;
+    voc_csr m = {.rows = 6, .cols = 4, .row_ptr = ptr, .col = col, .val = val};
+    float v[16];
+    double sigma[4];
+    cr_assert_eq(voc_csr_svd(&m, NULL, 4, 2, 3, v, sigma, NULL), 0);
+    for (size_t j = 0; j < 4; j++) {
+        cr_assert_float_eq(sigma[j], sig[j], 1e-5, "sigma %zu: %f", j, sigma[j]);
         double d = 0;
-        for (size_t p = m.row_ptr[i]; p < m.row_ptr[i + 1]; p++)
-            d += m.val[p] * a.centroid[a.assign[i] * m.cols + m.col[p]];
-        cr_assert_float_eq(a.sim[i], d, 1e-5);
+        for (size_t t = 0; t < 4; t++)
+            d += v[t * 4 + j] * h[j][t];
+        cr_assert_float_eq(fabs(d), 1.0, 1e-5, "direction %zu", j);
     }
-    /* Weights: one heavy row pulls its own cluster with k = 1. */
-    voc_kmeans one;
-    cr_assert_eq(voc_kmeans_run(&m, NULL, 1, &o, &one, NULL), 0);
-    cr_assert_eq(one.iterations, 1);
-    voc_kmeans_clear(&b);
-    cr_assert_eq(voc_kmeans_run(&m, NULL, 0, &o, &b, NULL), VOC_EINVAL);
-    voc_kmeans_clear(&a);
-    voc_kmeans_clear(&b);
-    voc_kmeans_clear(&one);
-
-    /* The choice of k: three groups, three clusters. */
-    size_t k = 0;
-    double scores[7];
-    float *init = NULL;
-    cr_assert_eq(voc_kmeans_choose_k(&m, NULL, 2, 8, 1000, &o, &k, scores, &init, NULL), 0);
-    cr_assert_eq(k, 3, "silhouettes %f %f %f %f", scores[0], scores[1], scores[2], scores[3]);
-    cr_assert_gt(scores[1], scores[0]);
-    cr_assert_gt(scores[1], scores[2]);
-    cr_assert_not_null(init);
-    free(init);
-    voc_csr_clear(&m);
+    /* The top two only (a range finder with fewer columns than the
+     * matrix), and rows scaled by 2 scale the singular values. */
+    float v2[8];
+    float scale[6] = {2, 2, 2, 2, 2, 2};
+    cr_assert_eq(voc_csr_svd(&m, scale, 2, 2, 9, v2, sigma, NULL), 0);
+    cr_assert_float_eq(sigma[0], 8.0, 1e-4);
+    cr_assert_float_eq(sigma[1], 4.0, 1e-4);
+    /* Row 0 in the reduced space: (4, 2) / sqrt(20) up to the directions'
+     * signs. */
+    float z[2];
+    cr_assert(voc_csr_project(&m, 0, v2, 2, z));
+    cr_assert_float_eq(fabsf(z[0]), 4 / sqrtf(20), 1e-5);
+    cr_assert_float_eq(fabsf(z[1]), 2 / sqrtf(20), 1e-5);
+    cr_assert_eq(voc_csr_svd(&m, NULL, 5, 2, 1, v, sigma, NULL), VOC_EINVAL);
+    cr_assert_eq(voc_csr_svd(&m, NULL, 0, 2, 1, v, sigma, NULL), VOC_EINVAL);
 }
 
-Test(cluster_numeric, silhouette_nmi_and_purity_known_values)
+/* ln I_nu(x) by its power series, in long double. */
+static double s_log_bessel_ref(double nu, double x)
 {
-    /* Two tight pairs far apart: silhouette near 1; a bad split: negative. */
-    float sim[16] = {1, 0.9f, 0, 0, 0.9f, 1, 0, 0, 0, 0, 1, 0.9f, 0, 0, 0.9f, 1};
-    uint32_t good[] = {0, 0, 1, 1}, bad[] = {0, 1, 0, 1};
-    cr_assert_float_eq(voc_silhouette(sim, 4, good, 2, NULL), 0.9, 1e-6);
-    cr_assert_lt(voc_silhouette(sim, 4, bad, 2, NULL), 0);
+    long double s = 0;
+    for (int k = 0; k < 4000; k++) {
+        long double t = expl((2 * k + nu) * logl(x / 2) - lgammal(k + 1) - lgammal(k + nu + 1));
+        s += t;
+        if (k > x && t < s * 1e-30L) break;
+    }
+    return (double)logl(s);
+}
 
+Test(cluster_numeric, vmf_density_pieces_match_closed_forms)
+{
+    /* Half-integer orders have closed forms. */
+    double xs[] = {0.3, 4, 40, 120};
+    for (size_t i = 0; i < 4; i++) {
+        double x = xs[i], c = 0.5 * log(2 / (M_PI * x));
+        double half = c + log(sinh(x)), three_halves = c + log(cosh(x) - sinh(x) / x);
+        cr_assert_float_eq(voc_log_bessel_i(0.5, x), half, 1e-6, "x = %f", x);
+        cr_assert_float_eq(voc_log_bessel_i(1.5, x), three_halves, 1e-6, "x = %f", x);
+    }
+    /* Order 49 (100 dimensions): the asymptotic expansion. */
+    double big[] = {1, 10, 100, 1000};
+    for (size_t i = 0; i < 4; i++)
+        cr_assert_float_eq(voc_log_bessel_i(49, big[i]), s_log_bessel_ref(49, big[i]), 1e-6,
+                           "x = %f", big[i]);
+    /* On the sphere in 3 dimensions C(kappa) = kappa / (4 pi sinh kappa). */
+    cr_assert_float_eq(voc_vmf_log_norm(3, 2.0), log(2.0 / (4 * M_PI * sinh(2.0))), 1e-6);
+    /* Concentration from the mean length: r (d - r^2) / (1 - r^2), capped. */
+    cr_assert_float_eq(voc_vmf_kappa(0.5, 3), 0.5 * 2.75 / 0.75, 1e-12);
+    cr_assert_gt(voc_vmf_kappa(0.9, 100), voc_vmf_kappa(0.5, 100));
+    cr_assert_float_eq(voc_vmf_kappa(1.0, 100), voc_vmf_kappa(0.99, 100), 1e-9);
+}
+
+/* n unit vectors in 6 dimensions around e_g for group g = i % groups,
+ * with noise of the given size on the other axes. */
+static void s_blobs(float *z, uint32_t *truth, size_t n, size_t groups, float noise)
+{
+    for (size_t i = 0; i < n; i++) {
+        float *x = z + i * 6, s = 0;
+        truth[i] = (uint32_t)(i % groups);
+        for (size_t j = 0; j < 6; j++)
+            x[j] = noise * ((float)s_pick(1000) / 500.0f - 1.0f);
+        x[truth[i]] = 1.0f;
+        for (size_t j = 0; j < 6; j++)
+            s += x[j] * x[j];
+        for (size_t j = 0; j < 6; j++)
+            x[j] /= sqrtf(s);
+    }
+}
+
+Test(cluster_numeric, bisecting_mixture_finds_its_own_k_deterministically)
+{
+    s_state = 11;
+    float z[90 * 6];
+    uint32_t truth[90];
+    s_blobs(z, truth, 90, 3, 0.3f);
+    voc_vmf_opts o = {
+        .seed = 7, .k = 0, .k_max = 10, .min_share = 0.05, .min_weight = 2, .restarts = 3};
+    voc_vmf_mix a, b;
+    cr_assert_eq(voc_vmf_bisect(z, 90, 6, NULL, &o, &a, NULL), 0);
+    cr_assert_eq(a.k, 3, "%zu components", a.k);
+    cr_assert_float_eq(voc_cluster_nmi(a.assign, truth, 90), 1.0, 1e-9);
+    cr_assert_gt(a.gain[0], 0);
+    cr_assert_gt(a.gain[1], 0);
+    cr_assert_eq(voc_vmf_bisect(z, 90, 6, NULL, &o, &b, NULL), 0);
+    cr_assert_arr_eq(a.assign, b.assign, 90 * sizeof *a.assign, "same seed, same clusters");
+    /* A point on an axis belongs to its group's component. */
+    float e1[6] = {0, 1, 0, 0, 0, 0};
+    cr_assert_eq(voc_vmf_mix_best(&a, e1), a.assign[1]);
+    voc_vmf_mix_clear(&b);
+    /* A fixed k, and a share no split can leave on both sides. */
+    o.k = 2;
+    cr_assert_eq(voc_vmf_bisect(z, 90, 6, NULL, &o, &b, NULL), 0);
+    cr_assert_eq(b.k, 2);
+    voc_vmf_mix_clear(&b);
+    o.k = 0;
+    o.min_share = 0.4;
+    cr_assert_eq(voc_vmf_bisect(z, 90, 6, NULL, &o, &b, NULL), 0);
+    cr_assert_eq(b.k, 1);
+    voc_vmf_mix_clear(&b);
+    /* One group alone: nothing worth its parameters to split. */
+    float one[60 * 6];
+    uint32_t t1[60];
+    s_blobs(one, t1, 60, 1, 0.3f);
+    o.min_share = 0.05;
+    cr_assert_eq(voc_vmf_bisect(one, 60, 6, NULL, &o, &b, NULL), 0);
+    cr_assert_eq(b.k, 1, "%zu components", b.k);
+    voc_vmf_mix_clear(&b);
+    /* Weights: one heavy point is as many points. */
+    float w[90];
+    for (size_t i = 0; i < 90; i++)
+        w[i] = 1;
+    w[0] = 30;
+    cr_assert_eq(voc_vmf_bisect(z, 90, 6, w, &o, &b, NULL), 0);
+    cr_assert_eq(b.k, 3);
+    voc_vmf_mix_clear(&a);
+    voc_vmf_mix_clear(&b);
+    cr_assert_eq(voc_vmf_bisect(z, 0, 6, NULL, &o, &b, NULL), VOC_EINVAL);
+}
+
+Test(cluster_numeric, nmi_and_purity_known_values)
+{
     uint32_t t[] = {0, 0, 0, 1, 1, 1}, p[] = {0, 0, 1, 1, 2, 2}, q[] = {5, 5, 5, 9, 9, 9};
     cr_assert_float_eq(voc_cluster_nmi(t, p, 6), 0.5158037429793888, 1e-12);
     cr_assert_float_eq(voc_cluster_nmi(t, q, 6), 1.0, 1e-12, "labels are names only");
