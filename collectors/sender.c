@@ -19,7 +19,10 @@
 typedef struct s_batch {
     uint64_t seq;
     voc_outbox_row *rows;
-    size_t count;
+    size_t count, cap;
+    size_t bytes;
+    int64_t opened_ms; /* when its first row was read (the linger runs from here) */
+    bool full;         /* no more rows go in (the next one is too big for it) */
     bool sent;
     int attempts;
     int64_t due_ms; /* when to (re)send */
@@ -98,10 +101,17 @@ int voc_sender_new(voc_sender **out, void *zmq_ctx, voc_outbox *ob, const voc_se
         if ((rc = voc_curve_load(cfg->curve_server_key, 0, &server, err)) ||
             (rc = voc_curve_load(cfg->curve_secret_key, 1, &mine, err)))
             goto out;
-        zmq_setsockopt(s->dealer, ZMQ_CURVE_SERVERKEY, server.public_key, VOC_CURVE_Z85);
-        zmq_setsockopt(s->dealer, ZMQ_CURVE_PUBLICKEY, mine.public_key, VOC_CURVE_Z85);
-        zmq_setsockopt(s->dealer, ZMQ_CURVE_SECRETKEY, mine.secret_key, VOC_CURVE_Z85);
+        /* A libzmq without CURVE refuses these: never send in plain text. */
+        bool ok =
+            zmq_setsockopt(s->dealer, ZMQ_CURVE_SERVERKEY, server.public_key, VOC_CURVE_Z85) == 0 &&
+            zmq_setsockopt(s->dealer, ZMQ_CURVE_PUBLICKEY, mine.public_key, VOC_CURVE_Z85) == 0 &&
+            zmq_setsockopt(s->dealer, ZMQ_CURVE_SECRETKEY, mine.secret_key, VOC_CURVE_Z85) == 0;
         memset(&mine, 0, sizeof mine);
+        if (!ok) {
+            rc = voc_err_set(err, VOC_EZMQ, "cannot use CURVE: %s (is libzmq built with CURVE?)",
+                             zmq_strerror(errno));
+            goto out;
+        }
     }
     if (zmq_connect(s->dealer, cfg->endpoint) != 0) {
         rc = voc_err_set(err, VOC_EZMQ, "cannot connect to %s: %s", cfg->endpoint,
@@ -165,21 +175,54 @@ const voc_sender_stats *voc_sender_get_stats(const voc_sender *s)
     return &s->stats;
 }
 
-static int s_fill_window(voc_sender *s, voc_err *err)
+/* A batch still taking rows: not sent, not full. */
+static bool s_open(const voc_sender *s, const s_batch *b)
 {
-    while (s->nflight < s->cfg.window) {
+    return !b->sent && !b->full && b->count < s->cfg.batch_items && b->bytes < s->cfg.batch_bytes;
+}
+
+/* An open batch waiting for more rows (false without a linger). */
+static bool s_lingering(const voc_sender *s, const s_batch *b, int64_t now)
+{
+    return s->cfg.linger_ms > 0 && s_open(s, b) && now - b->opened_ms < s->cfg.linger_ms;
+}
+
+/* Read the outbox into the window: first into the last batch while it is
+ * open (with a linger), then into new batches while the window has room. */
+static int s_fill_window(voc_sender *s, int64_t now, voc_err *err)
+{
+    for (;;) {
+        s_batch *b = s->nflight ? &s->flight[s->nflight - 1] : NULL;
+        if (!b || s->cfg.linger_ms <= 0 || !s_open(s, b)) {
+            if (s->nflight >= s->cfg.window) break;
+            b = NULL;
+        }
+        size_t room = b ? s->cfg.batch_items - b->count : s->cfg.batch_items;
+        size_t byte_room = b ? s->cfg.batch_bytes - b->bytes : s->cfg.batch_bytes;
         voc_outbox_row *rows = NULL;
         size_t n = 0;
-        int rc = voc_outbox_read(s->ob, s->last_read_id, s->cfg.batch_items, s->cfg.batch_bytes,
-                                 &rows, &n, err);
+        int rc = voc_outbox_read(s->ob, s->last_read_id, room, byte_room, &rows, &n, err);
         if (rc) return rc;
         if (n == 0) break;
-        s_batch *b = &s->flight[s->nflight++];
-        memset(b, 0, sizeof *b);
-        b->seq = s->next_seq++;
-        b->rows = rows;
-        b->count = n;
+        if (b && rows[0].len > byte_room) {
+            /* A read returns at least one row: this one opens the next batch. */
+            voc_outbox_rows_free(rows, n);
+            b->full = true;
+            continue;
+        }
+        if (!b) {
+            b = &s->flight[s->nflight++];
+            memset(b, 0, sizeof *b);
+            b->seq = s->next_seq++;
+            b->opened_ms = now;
+        }
+        voc_grow((void **)&b->rows, &b->cap, b->count + n, sizeof *b->rows);
+        memcpy(b->rows + b->count, rows, n * sizeof *rows);
+        b->count += n;
+        for (size_t i = 0; i < n; i++)
+            b->bytes += rows[i].len;
         s->last_read_id = rows[n - 1].id;
+        free(rows); /* the rows' contents moved into the batch */
     }
     return 0;
 }
@@ -320,10 +363,15 @@ int voc_sender_pump(voc_sender *s, int timeout_ms, voc_err *err)
 {
     int rc;
     int64_t now = voc_monotonic_ms();
-    if ((rc = s_fill_window(s, err))) return rc;
+    if ((rc = s_fill_window(s, now, err))) return rc;
     int64_t next_due = now + timeout_ms;
     for (size_t i = 0; i < s->nflight; i++) {
         s_batch *b = &s->flight[i];
+        if (s_lingering(s, b, now)) {
+            if (b->opened_ms + s->cfg.linger_ms < next_due)
+                next_due = b->opened_ms + s->cfg.linger_ms;
+            continue;
+        }
         if (!b->sent || b->due_ms <= now) {
             rc = s_send(s, b, now, err);
             if (rc == VOC_EBUSY) {

@@ -4,7 +4,12 @@
  * ACKs it. A batch is resent when its ACK does not come within the timeout
  * (backing off), when the processor NACKs it (after the delay it asks for),
  * and when the connection is re-established. The processor stores a resent
- * batch once (uids are idempotent), so resending is always safe. */
+ * batch once (uids are idempotent), so resending is always safe.
+ *
+ * With a linger, a batch that is not full yet waits up to that long for
+ * more rows before it goes out: a trickle of webhooks then reaches the
+ * processor as a few big batches (one transaction each) rather than many
+ * small ones. */
 #ifndef VOC_SENDER_H
 #define VOC_SENDER_H
 
@@ -23,6 +28,7 @@ typedef struct voc_sender_config {
     size_t batch_bytes;           /* default 4 MiB */
     size_t window;                /* batches in flight; default 8 */
     int ack_timeout_ms;           /* default 10000; doubles per resend up to 60 s */
+    int linger_ms;                /* wait for a batch to fill; default 0: send at once */
     const char *curve_server_key; /* key file with the processor's public key, or NULL */
     const char *curve_secret_key; /* our key pair file (voc keygen), with the above */
 } voc_sender_config;
